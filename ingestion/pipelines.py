@@ -1,0 +1,69 @@
+"""Run the ingestion pipelines into the warehouse (DuckDB file, or PostgreSQL for ``postgresql://`` URLs)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import dlt
+
+DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def warehouse_destination(warehouse: str | None = None) -> Any:
+    """The dlt destination for a warehouse value (default: ``$ONEFUNNEL_WAREHOUSE`` or ``data/warehouse.duckdb``).
+
+    A relative DuckDB path is relative to the repo root (as in ``orchestration.settings.warehouse``).
+    """
+    value = (warehouse or os.environ.get("ONEFUNNEL_WAREHOUSE", "").strip() or DEFAULT_WAREHOUSE).strip()
+    if value.startswith(("postgresql://", "postgres://")):
+        return dlt.destinations.postgres(credentials=value)
+    path = Path(value)
+    if not path.is_absolute():
+        path = REPO_ROOT / path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return dlt.destinations.duckdb(credentials=str(path))
+
+
+def run_salesforce(warehouse: str | None = None, pipelines_dir: str | None = None,
+                   **source_kwargs: Any) -> dict[str, int]:
+    """Extract, normalize and load Salesforce into ``raw_salesforce``; returns rows loaded per table.
+
+    ``source_kwargs`` go to ``salesforce_source`` (``base_url``, ``credentials``, ``objects``,
+    ``batch_size``...); anything not given comes from dlt config (``SOURCES__SALESFORCE__*``).
+    ``pipelines_dir`` isolates dlt's local state (tests use a tmp dir).
+    """
+    from ingestion.salesforce import salesforce_source
+    from ingestion.salesforce.settings import DATASET_NAME, PIPELINE_NAME
+
+    destination = warehouse_destination(warehouse)
+    # DuckDB loads jsonl files about 6x faster than the default insert_values (42k rows: 3.5 s vs 21 s);
+    # PostgreSQL keeps its default.
+    file_format = "jsonl" if destination.destination_name == "duckdb" else None
+    pipeline = dlt.pipeline(
+        pipeline_name=PIPELINE_NAME,
+        destination=destination,
+        dataset_name=DATASET_NAME,
+        pipelines_dir=pipelines_dir,
+    )
+    if pipeline.has_pending_data:  # a previous run extracted but did not load: finish it first
+        print("salesforce: loading pending data from a previous run", flush=True)
+        pipeline.normalize()
+        pipeline.load()
+    source = salesforce_source(**source_kwargs)
+    print(f"salesforce: extracting {', '.join(source.resources.keys())}", flush=True)
+    pipeline.extract(source, loader_file_format=file_format)
+    normalize_info = pipeline.normalize()
+    counts = {
+        table: int(n)
+        for table, n in (normalize_info.row_counts or {}).items()
+        if not table.startswith("_dlt")
+    }
+    for table in source.resources:
+        print(f"salesforce: {table}: {counts.get(table, 0)} rows extracted", flush=True)
+    load_info = pipeline.load()
+    load_info.raise_on_failed_jobs()
+    print(f"salesforce: loaded {sum(counts.values())} rows into {DATASET_NAME}", flush=True)
+    return counts
