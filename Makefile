@@ -1,0 +1,66 @@
+# onefunnel: `make run` builds the funnel warehouse from the sandbox company; `make test` proves the numbers.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+export UV_PYTHON_DOWNLOADS := never
+export GX_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+export RUNTIME__DLTHUB_TELEMETRY := false
+SANDBOX_PORT ?= 8765
+
+.PHONY: help install run test dev lint manifest sandbox clean
+
+help: ## Show this help
+	@echo "onefunnel: one trusted B2B funnel from first touch to renewed revenue"
+	@echo
+	@grep -E '^[a-z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	@$(PYTHON) -m venv $(TOOLS)
+	@$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.installed: $(UV) pyproject.toml uv.lock
+	@$(UV) sync --frozen --python $(PYTHON) --quiet
+	@touch $@
+
+install: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml ## Install locked dependencies into .venv (uv, from uv.lock)
+
+$(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
+	@mkdir -p $(DAGSTER_HOME)
+	@cp orchestration/dagster.yaml $@
+
+manifest: install ## Prepare the dbt manifest once (Dagster reads it instead of parsing on every load)
+	@$(VENV)/bin/dbt parse --project-dir dbt_project --profiles-dir dbt_project --quiet
+
+run: manifest ## Run the whole pipeline on the sandbox company through Dagster and print a summary
+	@$(PY) -m orchestration.run
+
+test: install ## Run the test suite (unit, dbt unit tests, end-to-end on the sandbox)
+	@$(PY) -m pytest
+
+dev: manifest ## Open the Dagster UI on the sandbox (emulator on port $(SANDBOX_PORT))
+	@$(PY) -m ingestion.sandbox serve --port $(SANDBOX_PORT) & echo $$! > .sandbox.pid; \
+	trap 'kill $$(cat .sandbox.pid) 2>/dev/null; rm -f .sandbox.pid' EXIT; \
+	SOURCES__SALESFORCE__BASE_URL=http://127.0.0.1:$(SANDBOX_PORT) \
+	SOURCES__SALESFORCE__CREDENTIALS__CLIENT_ID=sandbox-client \
+	SOURCES__SALESFORCE__CREDENTIALS__CLIENT_SECRET=sandbox-secret \
+	ONEFUNNEL_AS_OF_DATE=$${ONEFUNNEL_AS_OF_DATE:-2026-09-30} \
+	$(VENV)/bin/dagster dev -m orchestration.definitions
+
+sandbox: install ## Serve the sandbox company's APIs on port $(SANDBOX_PORT) until stopped
+	@$(PY) -m ingestion.sandbox serve --port $(SANDBOX_PORT)
+
+lint: install ## Lint Python (ruff) and SQL (sqlfluff)
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/sqlfluff lint dbt_project/models
+
+clean: ## Remove the warehouse, dlt state, reports and dbt target (not .venv)
+	rm -rf data reports dbt_project/target dbt_project/logs $(DAGSTER_HOME)

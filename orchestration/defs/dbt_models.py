@@ -1,0 +1,61 @@
+"""The dbt project as Dagster assets; dbt sources carry the dlt asset keys, so lineage is one graph."""
+
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+
+from orchestration import settings
+from orchestration.dbt_manifest import dbt_project, ensure_manifest
+
+
+class OnefunnelDbtTranslator(DagsterDbtTranslator):
+    """Models and seeds are keyed ``[schema, name]`` (``marts/fct_pipeline``); sources keep the dlt key."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_asset_key(dbt_resource_props)
+        schema = (dbt_resource_props.get("config") or {}).get("schema") or dbt_resource_props.get("schema")
+        return dg.AssetKey([schema or "dbt", dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_group_name(dbt_resource_props)
+        schema = (dbt_resource_props.get("config") or {}).get("schema")
+        return schema or "dbt"
+
+
+def build_dbt_assets() -> dg.AssetsDefinition:
+    manifest = ensure_manifest()
+
+    @dbt_assets(
+        manifest=manifest,
+        project=dbt_project(),
+        dagster_dbt_translator=OnefunnelDbtTranslator(
+            settings=DagsterDbtTranslatorSettings(
+                enable_asset_checks=True, enable_source_tests_as_checks=True
+            )
+        ),
+        pool=settings.DUCKDB_WRITER_POOL,
+    )
+    def onefunnel_dbt(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        """Build seeds, staging, intermediate models and marts, and run their dbt tests."""
+        # dbt runs from dbt_project/: hand it the resolved (absolute) warehouse, not a relative path.
+        os.environ["ONEFUNNEL_WAREHOUSE"] = settings.warehouse()
+        target = ["--target", "postgres"] if settings.is_postgres() else []
+        yield from dbt.cli(["build", *target], context=context).stream()
+
+    return onefunnel_dbt
+
+
+def dbt_resource() -> DbtCliResource:
+    return DbtCliResource(
+        project_dir=dbt_project(),
+        profiles_dir=str(settings.DBT_PROJECT_DIR),
+        # the dbt installed beside this interpreter (.venv/bin/dbt), whether or not .venv/bin is on PATH
+        dbt_executable=str(Path(sys.executable).with_name("dbt")),
+    )

@@ -1,0 +1,45 @@
+"""Where things live. Every value is read when asked for, never at import time."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+DUCKDB_WRITER_POOL = "duckdb_writer"
+
+
+def warehouse() -> str:
+    """The warehouse named by ``ONEFUNNEL_WAREHOUSE``: a DuckDB path (absolute) or a postgresql:// URL."""
+    value = os.environ.get("ONEFUNNEL_WAREHOUSE", "").strip() or DEFAULT_WAREHOUSE
+    if value.startswith(("postgresql://", "postgres://")):
+        return value
+    path = Path(value)
+    if not path.is_absolute():
+        path = REPO_ROOT / path
+    return str(path)
+
+
+def is_postgres(value: str | None = None) -> bool:
+    return (value or warehouse()).startswith(("postgresql://", "postgres://"))
+
+
+def dlt_pipelines_dir() -> str:
+    """dlt keeps its pipeline state here (beside the warehouse, so a fresh warehouse gets fresh state)."""
+    value = os.environ.get("ONEFUNNEL_DLT_PIPELINES_DIR", "").strip()
+    if value:
+        return value
+    if is_postgres():
+        return str(REPO_ROOT / "data" / "dlt_pipelines")
+    return str(Path(warehouse()).parent / "dlt_pipelines")
+
+
+def reports_dir() -> Path:
+    value = os.environ.get("ONEFUNNEL_REPORTS_DIR", "").strip()
+    return Path(value) if value else REPO_ROOT / "reports"
+
+
+def timezone() -> str:
+    return os.environ.get("ONEFUNNEL_TIMEZONE", "").strip() or "UTC"
