@@ -110,3 +110,11 @@ class SalesforceOrg:
 
     def objects(self) -> Iterable[str]:
         return SALESFORCE_OBJECTS.keys()
+
+    # changes -----------------------------------------------------------------------------------
+    def apply_changes(self, seed: int, new_opportunities: int = 5, updated_opportunities: int = 5,
+                      deleted_opportunities: int = 2) -> dict[str, list[str]]:
+        """Add, update and delete opportunities now (see ``ingestion.sandbox.changes``)."""
+        from ingestion.sandbox.changes import apply_changes
+
+        return apply_changes(self, seed, new_opportunities, updated_opportunities, deleted_opportunities)
