@@ -1,73 +1,10 @@
--- One row per resolved person: Salesforce leads and contacts resolved by normalised email, a converted
--- lead merged into the contact it became (even if its email differs), persons without email one per
--- record. Emails are normalised here again (lower(trim())) so the rule is unit-testable in one place.
--- The primary record (a contact first, then the earliest record) supplies the attributes.
+-- One row per resolved person (see int_person_records for the resolution rule). The primary record
+-- (a contact first, then the earliest record) supplies the attributes; every source id is kept.
 with
-
-contacts as (
-
-    select * from {{ ref('stg_salesforce__contacts') }}
-
-),
-
-leads as (
-
-    select * from {{ ref('stg_salesforce__leads') }}
-
-),
-
-contact_keys as (
-
-    select
-        contact_id,
-        coalesce('email:' || {{ normalize_email('email') }}, 'contact:' || contact_id) as person_key
-    from contacts
-
-),
 
 records as (
 
-    select
-        contact_keys.person_key,
-        'contact' as record_type,
-        contacts.contact_id as record_id,
-        contacts.account_id as crm_account_id,
-        contacts.owner_id,
-        contacts.email,
-        {{ normalize_email('contacts.email') }} as email_normalized,
-        contacts.buying_role,
-        contacts.lead_source,
-        false as is_converted_lead,
-        1 as record_priority,
-        contacts.created_at
-    from contacts
-    inner join contact_keys
-        on contacts.contact_id = contact_keys.contact_id
-
-    union all
-
-    select
-        coalesce(
-            converted_contact_keys.person_key,
-            'email:' || {{ normalize_email('leads.email') }},
-            'lead:' || leads.lead_id
-        ) as person_key,
-        'lead' as record_type,
-        leads.lead_id as record_id,
-        leads.converted_account_id as crm_account_id,
-        leads.owner_id,
-        leads.email,
-        {{ normalize_email('leads.email') }} as email_normalized,
-        cast(null as {{ dbt.type_string() }}) as buying_role,
-        leads.lead_source,
-        leads.is_converted as is_converted_lead,
-        2 as record_priority,
-        leads.created_at
-    from leads
-    left join contact_keys as converted_contact_keys
-        on
-            leads.is_converted
-            and leads.converted_contact_id = converted_contact_keys.contact_id
+    select * from {{ ref('int_person_records') }}
 
 ),
 
@@ -104,7 +41,7 @@ aggregated as (
 final as (
 
     select
-        {{ dbt.hash('ranked.person_key') }} as person_id,
+        ranked.person_id,
         ranked.person_key,
         ranked.record_type as primary_record_type,
         ranked.record_id as primary_record_id,
