@@ -26,7 +26,7 @@ dated as (
         campaigns.*,
         'salesforce' as source_system,
         coalesce(
-            campaigns.start_date, {{ dbt.cast('campaigns.created_at', api.Column.translate_type('date')) }}
+            campaigns.start_date, cast(campaigns.created_at as date)
         ) as cost_date
     from campaigns
 
@@ -42,7 +42,7 @@ rated as (
     inner join rates
         on
             dated.currency_code = rates.currency_code
-            and rates.valid_from <= dated.cost_date
+            and dated.cost_date >= rates.valid_from
 
 ),
 

@@ -35,12 +35,12 @@ days as (
         spans.source_system,
         spans.channel,
         spans.channel_group,
-        {{ dbt.cast(dbt.dateadd('day', 'series.n', 'spans.first_day'), api.Column.translate_type('date')) }}
+        cast({{ dbt.dateadd('day', 'series.n', 'spans.first_day') }} as date)
             as spend_date,
         spans.actual_cost_reporting_exact / (spans.extra_days + 1) as spend_amount
     from spans
     inner join {{ integer_series(4) }} as series
-        on series.n <= spans.extra_days
+        on spans.extra_days >= series.n
 
 )
 

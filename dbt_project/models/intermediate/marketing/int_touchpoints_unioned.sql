@@ -35,7 +35,7 @@ salesforce_touches as (
         campaigns.campaign_type,
         true as is_marketing_touch,
         coalesce(
-            {{ dbt.cast('campaign_members.first_responded_date', api.Column.translate_type('timestamp')) }},
+            cast(campaign_members.first_responded_date as {{ dbt.type_timestamp() }}),
             campaign_members.created_at
         ) as touched_at
     from campaign_members

@@ -23,7 +23,7 @@ final as (
         is_active,
         budgeted_cost,
         actual_cost,
-        {{ dbt.cast('actual_cost_reporting_exact', 'decimal(18, 2)') }} as actual_cost_reporting,
+        cast(actual_cost_reporting_exact as decimal(18, 2)) as actual_cost_reporting,
         start_date,
         end_date,
         created_at

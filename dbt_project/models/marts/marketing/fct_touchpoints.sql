@@ -35,7 +35,7 @@ final as (
         channels.demand_type,
         touches.is_marketing_touch,
         touches.touched_at,
-        {{ dbt.cast('touches.touched_at', api.Column.translate_type('date')) }} as touched_date
+        cast(touches.touched_at as date) as touched_date
     from touches
     left join channels
         on

@@ -3,9 +3,8 @@
 -- close date (today for open opportunities). A person with a contact role is never also inferred.
 -- var infer_opportunity_contacts: 'always' | 'when_no_roles' | 'never'.
 {%- set infer = var('infer_opportunity_contacts', 'always') %}
-{%- if infer not in ['always', 'when_no_roles', 'never'] %}
-    {{ exceptions.raise_compiler_error("var infer_opportunity_contacts must be always, when_no_roles or never, got " ~ infer) }}
-{%- endif %}
+{%- set lookback_days = var('attribution_lookback_days', 365) | int %}
+{{ check_choice('infer_opportunity_contacts', infer, ['always', 'when_no_roles', 'never']) }}
 with
 
 roles as (
@@ -72,12 +71,12 @@ inferred_contacts as (
     where
         role_contacts.person_id is null
         {%- if infer == 'never' %}
-        and false
+            and false
         {%- elif infer == 'when_no_roles' %}
-        and not opportunities.has_contact_role
+            and not opportunities.has_contact_role
         {%- endif %}
-        and touches.touched_at >= {{ dbt.dateadd('day', -1 * var('attribution_lookback_days', 365), 'opportunities.created_at') }}
-        and {{ dbt.cast('touches.touched_at', api.Column.translate_type('date')) }} <= case
+        and touches.touched_at >= {{ dbt.dateadd('day', -lookback_days, 'opportunities.created_at') }}
+        and cast(touches.touched_at as date) <= case
             when opportunities.is_closed then opportunities.close_date
             else {{ as_of_date(var('as_of_date', '')) }}
         end
