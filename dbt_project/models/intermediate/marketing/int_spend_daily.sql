@@ -37,7 +37,8 @@ days as (
         spans.channel_group,
         cast({{ dbt.dateadd('day', 'series.n', 'spans.first_day') }} as date)
             as spend_date,
-        spans.actual_cost_reporting_exact / (spans.extra_days + 1) as spend_amount
+        -- fixed scale (numeric(28, 6)): 6 decimals keep sums exact to the cent over any campaign length
+        cast(spans.actual_cost_reporting_exact / (spans.extra_days + 1) as {{ dbt.type_numeric() }}) as spend_amount
     from spans
     inner join {{ integer_series(4) }} as series
         on spans.extra_days >= series.n
