@@ -67,3 +67,30 @@ def run_salesforce(warehouse: str | None = None, pipelines_dir: str | None = Non
     load_info.raise_on_failed_jobs()
     print(f"salesforce: loaded {sum(counts.values())} rows into {DATASET_NAME}", flush=True)
     return counts
+
+
+def run_hubspot(warehouse: str | None = None, pipelines_dir: str | None = None,
+                **source_kwargs: Any) -> dict[str, int]:
+    """Extract, normalize and load HubSpot into ``raw_hubspot``; returns rows loaded per table.
+
+    ``source_kwargs`` go to ``hubspot_source`` (``base_url``, ``credentials``, ``objects``...); anything not
+    given comes from dlt config (``SOURCES__HUBSPOT__BASE_URL``, ``SOURCES__HUBSPOT__CREDENTIALS__ACCESS_TOKEN``).
+    """
+    from ingestion.hubspot import hubspot_source
+    from ingestion.hubspot.settings import DATASET_NAME, PIPELINE_NAME
+
+    destination = warehouse_destination(warehouse)
+    file_format = "jsonl" if destination.destination_name == "duckdb" else None
+    pipeline = dlt.pipeline(pipeline_name=PIPELINE_NAME, destination=destination, dataset_name=DATASET_NAME,
+                            pipelines_dir=pipelines_dir)
+    if pipeline.has_pending_data:  # a previous run extracted but did not load: finish it first
+        print("hubspot: loading pending data from a previous run", flush=True)
+        pipeline.normalize()
+        pipeline.load()
+    source = hubspot_source(**source_kwargs)
+    print(f"hubspot: extracting {', '.join(source.resources.keys())}", flush=True)
+    pipeline.extract(source, loader_file_format=file_format)
+    counts = {t: int(n) for t, n in (pipeline.normalize().row_counts or {}).items() if not t.startswith("_dlt")}
+    pipeline.load().raise_on_failed_jobs()
+    print(f"hubspot: loaded {sum(counts.values())} rows into {DATASET_NAME}", flush=True)
+    return counts

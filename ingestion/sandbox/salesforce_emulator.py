@@ -304,6 +304,7 @@ class SalesforceEmulator:
 
 def _make_handler(emulator: SalesforceEmulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
         protocol_version = "HTTP/1.1"
 
         def _serve(self) -> None:

@@ -1,0 +1,172 @@
+"""Reference and marketing resources: owners, deal pipelines and stages, campaigns, forms, submissions,
+email events."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import dlt
+from dlt.extract.resource import DltResource
+
+from ingestion.hubspot import settings
+from ingestion.hubspot.helpers import HubSpotClient
+from ingestion.hubspot.properties import parse_datetime
+
+CAMPAIGN_PROPERTIES = ("hs_name", "hs_start_date", "hs_end_date", "hs_campaign_status", "hs_audience",
+                       "hs_currency_code", "hs_budget_items_sum_amount")
+
+
+def ts() -> dict[str, Any]:
+    """A timestamp-with-time-zone column hint (a fresh dict: dlt writes into hints)."""
+    return {"data_type": "timestamp", "timezone": True}
+
+
+def _ms_time(value: int | str | None) -> dt.datetime | None:
+    return None if value in (None, "") else dt.datetime.fromtimestamp(int(value) / 1000, dt.UTC)
+
+
+def owners(client: HubSpotClient) -> DltResource:
+    def rows() -> Iterator[list[dict[str, Any]]]:
+        for archived in ("false", "true"):
+            for page in client.pages("/crm/v3/owners", "owners", {"limit": 100, "archived": archived}):
+                yield [{"id": str(o["id"]), "email": o.get("email"), "first_name": o.get("firstName"),
+                        "last_name": o.get("lastName"), "user_id": None if o.get("userId") is None else str(o["userId"]),
+                        "created_at": parse_datetime(o.get("createdAt")), "updated_at": parse_datetime(o.get("updatedAt")),
+                        "archived": bool(o.get("archived"))} for o in page]
+
+    return dlt.resource(rows, name="owners", write_disposition="replace", primary_key="id",
+                        columns={"created_at": ts(), "updated_at": ts()})
+
+
+def pipelines(client: HubSpotClient) -> list[DltResource]:
+    def fetch() -> list[dict[str, Any]]:
+        return client.request("GET", "/crm/v3/pipelines/deals", "deal pipelines")["results"]
+
+    def pipeline_rows() -> Iterator[list[dict[str, Any]]]:
+        yield [{"id": p["id"], "label": p.get("label"), "display_order": p.get("displayOrder"),
+                "archived": bool(p.get("archived")), "created_at": parse_datetime(p.get("createdAt")),
+                "updated_at": parse_datetime(p.get("updatedAt"))} for p in fetch()]
+
+    def stage_rows() -> Iterator[list[dict[str, Any]]]:
+        out = []
+        for p in fetch():
+            for s in p.get("stages") or []:
+                meta = s.get("metadata") or {}
+                prob = meta.get("probability")
+                out.append({"pipeline_id": p["id"], "stage_id": s["id"], "label": s.get("label"),
+                            "display_order": s.get("displayOrder"), "archived": bool(s.get("archived")),
+                            "probability": None if prob in (None, "") else float(prob),
+                            "is_closed": str(meta.get("isClosed", "false")).lower() == "true"})
+        yield out
+
+    return [
+        dlt.resource(pipeline_rows, name="deal_pipelines", write_disposition="replace", primary_key="id",
+                     columns={"created_at": ts(), "updated_at": ts()}),
+        dlt.resource(stage_rows, name="deal_pipeline_stages", write_disposition="replace",
+                     primary_key=["pipeline_id", "stage_id"], columns={"probability": {"data_type": "double"}}),
+    ]
+
+
+def campaigns(client: HubSpotClient) -> DltResource:
+    def rows() -> Iterator[list[dict[str, Any]]]:
+        params = {"limit": 100, "properties": ",".join(CAMPAIGN_PROPERTIES)}
+        for page in client.pages("/marketing/v3/campaigns", "campaigns", params):
+            out = []
+            for c in page:
+                props = c.get("properties") or {}
+                out.append({"id": c["id"], "name": props.get("hs_name"),
+                            "start_date": dt.date.fromisoformat(props["hs_start_date"]) if props.get("hs_start_date") else None,
+                            "end_date": dt.date.fromisoformat(props["hs_end_date"]) if props.get("hs_end_date") else None,
+                            "status": props.get("hs_campaign_status"), "audience": props.get("hs_audience"),
+                            "currency_code": props.get("hs_currency_code"),
+                            "budget_amount": props.get("hs_budget_items_sum_amount"),
+                            "created_at": parse_datetime(c.get("createdAt")),
+                            "updated_at": parse_datetime(c.get("updatedAt"))})
+            yield out
+
+    return dlt.resource(rows, name="campaigns", write_disposition="replace", primary_key="id",
+                        columns={"start_date": {"data_type": "date"}, "end_date": {"data_type": "date"},
+                                 "budget_amount": {"data_type": "decimal"}, "created_at": ts(), "updated_at": ts()})
+
+
+def _forms(client: HubSpotClient) -> list[dict[str, Any]]:
+    return [f for page in client.pages("/marketing/v3/forms", "forms", {"limit": 100}) for f in page]
+
+
+def forms(client: HubSpotClient) -> DltResource:
+    def rows() -> Iterator[list[dict[str, Any]]]:
+        yield [{"id": f["id"], "name": f.get("name"), "form_type": f.get("formType"),
+                "archived": bool(f.get("archived")), "created_at": parse_datetime(f.get("createdAt")),
+                "updated_at": parse_datetime(f.get("updatedAt"))} for f in _forms(client)]
+
+    return dlt.resource(rows, name="forms", write_disposition="replace", primary_key="id",
+                        columns={"created_at": ts(), "updated_at": ts()})
+
+
+def form_submissions(client: HubSpotClient) -> DltResource:
+    """Submissions per form (``GET /form-integrations/v1/submissions/forms/{guid}``, newest first): paging
+    stops at the last run's newest submission of each form."""
+
+    def rows() -> Iterator[list[dict[str, Any]]]:
+        state = dlt.current.source_state()
+        seen: dict[str, int] = dict(state.get("form_cursors", {}))
+        newest = dict(seen)
+        for form in _forms(client):
+            fid, stop = form["id"], seen.get(form["id"], -1)
+            path = f"/form-integrations/v1/submissions/forms/{fid}"
+            for page in client.pages(path, "form submissions", {"limit": settings.SUBMISSIONS_PAGE_LIMIT}):
+                fresh = [s for s in page if int(s["submittedAt"]) > stop]
+                if fresh:
+                    newest[fid] = max(newest.get(fid, -1), *(int(s["submittedAt"]) for s in fresh))
+                    yield [_submission(fid, s) for s in fresh]
+                if len(fresh) < len(page):
+                    break
+        state["form_cursors"] = newest
+
+    return dlt.resource(rows, name="form_submissions", write_disposition="merge", primary_key="submission_id",
+                        columns={"submitted_at": ts(), "values": {"data_type": "json"}})
+
+
+def _submission(form_id: str, s: dict[str, Any]) -> dict[str, Any]:
+    values = s.get("values") or []
+    key = json.dumps([form_id, s["submittedAt"], values], sort_keys=True)
+    email = next((v.get("value") for v in values if v.get("name") == "email"), None)
+    # conversionId identifies a submission; older submissions may lack it: then a hash of its content
+    sid = s.get("conversionId") or hashlib.sha256(key.encode()).hexdigest()[:32]
+    return {"submission_id": str(sid), "form_id": form_id,
+            "submitted_at": _ms_time(s["submittedAt"]), "page_url": s.get("pageUrl"), "email": email,
+            "values": values}
+
+
+def email_events(client: HubSpotClient, initial_ms: int) -> DltResource:
+    """Marketing email events (``GET /email/public/v1/events``, ``startTimestamp``/``offset``/``hasMore``)
+    after the last run's newest ``created`` (events are immutable; merge on id)."""
+
+    def rows() -> Iterator[list[dict[str, Any]]]:
+        state = dlt.current.source_state()
+        start = int(state.get("email_events_cursor", initial_ms - 1)) + 1
+        newest, offset = start - 1, None
+        while True:
+            params: dict[str, Any] = {"startTimestamp": start, "limit": settings.EMAIL_EVENTS_PAGE_LIMIT}
+            if offset is not None:
+                params["offset"] = offset
+            page = client.request("GET", "/email/public/v1/events", "email events", params=params)
+            events = page.get("events") or []
+            if events:
+                newest = max(newest, *(int(e["created"]) for e in events))
+                yield [{"id": e["id"], "type": e.get("type"), "recipient": e.get("recipient"),
+                        "email_campaign_id": None if e.get("emailCampaignId") is None else str(e["emailCampaignId"]),
+                        "created_at": _ms_time(e.get("created")), "portal_id": e.get("portalId"),
+                        "app_id": e.get("appId"), "sent_by_id": (e.get("sentBy") or {}).get("id"),
+                        "sent_by_created_at": _ms_time((e.get("sentBy") or {}).get("created"))} for e in events]
+            if not page.get("hasMore"):
+                break
+            offset = page.get("offset")
+        state["email_events_cursor"] = newest
+
+    return dlt.resource(rows, name="email_events", write_disposition="merge", primary_key="id",
+                        columns={"created_at": ts(), "sent_by_created_at": ts()})
