@@ -63,3 +63,15 @@
 {% macro type_double() -%}
     double precision
 {%- endmacro %}
+
+{#-
+    Continuous median of expr in an aggregate: the standard ordered-set percentile_cont(0.5) (PostgreSQL
+    and most warehouses); on DuckDB its native median(), the same interpolated value.
+-#}
+{% macro median(expr) -%}
+    {%- if target is defined and target.type == 'duckdb' -%}
+        median({{ expr }})
+    {%- else -%}
+        percentile_cont(0.5) within group (order by {{ expr }})
+    {%- endif -%}
+{%- endmacro %}

@@ -15,6 +15,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from ingestion.sandbox.ground_truth_attribution import attribution_ground_truth
+from ingestion.sandbox.ground_truth_funnel import funnel_ground_truth
+from ingestion.sandbox.ground_truth_revenue import revenue_ground_truth
 from ingestion.sandbox.org import SalesforceOrg
 
 RATES_PATH = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "exchange_rates.csv"
@@ -176,6 +179,9 @@ def compute_ground_truth(org: SalesforceOrg, as_of_date: dt.date, *,
         "created_opportunities_by_month": c_count_m,
         "opportunities_without_contact_role": without_role,
         "mess": count_mess(org, as_of_date, opps, len(without_role)),
+        **funnel_ground_truth(org, as_of_date),
+        **attribution_ground_truth(org, as_of_date, reporting_currency=reporting_currency, rates_path=rates_path),
+        **revenue_ground_truth(org, as_of_date, rates, reporting_currency),
     }
 
 
