@@ -7,7 +7,7 @@ import sys
 
 from data_quality.results import SuiteReport
 from data_quality.runner import run_suites
-from data_quality.suites import suite_names
+from data_quality.suites import all_rules, suite_names
 
 
 def summary(report: SuiteReport) -> str:
@@ -31,11 +31,17 @@ def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run, print the summary; 1 if a blocking check failed or errored."""
     parser = argparse.ArgumentParser(prog="python -m data_quality", description=__doc__)
     parser.add_argument("--suite", action="append", choices=suite_names(), help="repeatable; default all")
+    parser.add_argument("--rule", action="append", help="repeatable; evaluate only these rules (any suite)")
     parser.add_argument("--warehouse", help="DuckDB path or postgresql:// URL (default ONEFUNNEL_WAREHOUSE)")
     parser.add_argument("--reports-dir", help="default ONEFUNNEL_REPORTS_DIR, else reports")
     parser.add_argument("--run-id")
     args = parser.parse_args(argv)
-    report = run_suites(args.warehouse, args.suite, args.run_id, args.reports_dir)
+    rules = None
+    if args.rule:
+        rules = [r for r in all_rules() if r.name in set(args.rule)]
+        if missing := set(args.rule) - {r.name for r in rules}:
+            parser.error(f"unknown rule(s): {', '.join(sorted(missing))}")
+    report = run_suites(args.warehouse, args.suite, args.run_id, args.reports_dir, rules=rules)
     print(summary(report))
     return 1 if report.blocking else 0
 

@@ -36,6 +36,15 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Previous:
+    """An expectation bound from this rule's history: its last observed value in ``marts.dq_results``
+    times ``1 - <drop_param>`` (0 when there is no history yet: the first run passes)."""
+
+    rule: str
+    drop_param: str
+
+
+@dataclass(frozen=True)
 class Expect:
     """A GX 1.x expectation by class name, e.g. ``Expect("ExpectColumnValuesToNotBeNull", column="x")``.
 
@@ -78,6 +87,7 @@ class Rule:
     object_type: str | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
     worklist_sql: str | None = None
+    family: str | None = None  # rules generated per table share one [rules.<family>] TOML table
 
 
 def column_rule(
@@ -117,6 +127,7 @@ def flag_rule(
     severity: Severity = "warn",
     mostly: float = 1.0,
     params: Mapping[str, Any] | None = None,
+    family: str | None = None,
 ) -> Rule:
     """A worklist rule: every record of ``asset`` where the SQL predicate ``gap_when`` holds is a gap.
 
@@ -144,6 +155,7 @@ def flag_rule(
         mostly=mostly,
         object_type=object_type,
         params=params or {},
+        family=family,
     )
 
 
@@ -154,10 +166,11 @@ def metric_rule(
     description: str,
     *,
     value_sql: str,
-    min_value: float | Param | None = None,
+    min_value: float | Param | Previous | None = None,
     max_value: float | Param | None = None,
     severity: Severity = "warn",
     params: Mapping[str, Any] | None = None,
+    family: str | None = None,
 ) -> Rule:
     """An aggregate rule: ``value_sql`` computes one row with a ``value`` column in the warehouse
     (an attributed share, hours since the last load, today's / yesterday's row count) that must lie
@@ -171,4 +184,5 @@ def metric_rule(
         expect=Expect("ExpectColumnMinToBeBetween", column="value", min_value=min_value, max_value=max_value),
         severity=severity,
         params=params or {},
+        family=family,
     )

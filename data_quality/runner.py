@@ -24,7 +24,7 @@ def run_rules(
     config = config or load_config()
     gx = validator if isinstance(validator, GxValidator) else GxValidator()
     return [
-        evaluate(rule, config.settings(rule.name, rule.severity, rule.mostly, rule.params), conn, gx)
+        evaluate(rule, config.settings(rule.name, rule.severity, rule.mostly, rule.params, rule.family), conn, gx)
         for rule in rules
     ]
 

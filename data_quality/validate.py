@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from data_quality.config import RuleSettings
 from data_quality.connection import Connection
 from data_quality.results import CheckResult, FlaggedRecord
-from data_quality.rules import DETAILS, OBJECT_ID, OWNER_ID, OWNER_NAME, Expect, Lookup, Param, Rule
+from data_quality.rules import DETAILS, OBJECT_ID, OWNER_ID, OWNER_NAME, Expect, Lookup, Param, Previous, Rule
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,7 +62,21 @@ def _resolve(value: Any, settings: RuleSettings, conn: Connection) -> Any:
         if value.name not in settings.params:
             raise KeyError(f"parameter {value.name!r} is not configured")
         return settings.params[value.name]
+    if isinstance(value, Previous):
+        return _previous(value, settings, conn)
     return value
+
+
+def _previous(value: Previous, settings: RuleSettings, conn: Connection) -> float:
+    """The rule's last evaluated observation in ``marts.dq_results`` times ``1 - drop`` (0 without history)."""
+    drop = float(settings.params[value.drop_param])
+    exists = conn.query("SELECT COUNT(*) FROM information_schema.tables "
+                        "WHERE table_schema = 'marts' AND table_name = 'dq_results'")
+    if not exists or not exists[0][0]:
+        return 0.0
+    rows = conn.query("SELECT observed_value FROM marts.dq_results WHERE expectation = ? AND status <> 'error' "
+                      "AND observed_value IS NOT NULL ORDER BY run_at DESC LIMIT 1", [value.rule])
+    return float(rows[0][0]) * (1.0 - drop) if rows else 0.0
 
 
 def evaluate(rule: Rule, settings: RuleSettings, conn: Connection, validator: GxValidator) -> CheckResult:

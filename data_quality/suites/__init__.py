@@ -5,11 +5,21 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from data_quality.rules import Rule
-from data_quality.suites import attribution_health, fct_opportunities
+from data_quality.suites import (
+    attribution_coverage,
+    attribution_health,
+    fct_opportunities,
+    freshness,
+    structure,
+)
 
 SUITES: dict[str, Callable[[], list[Rule]]] = {
+    structure.RAW_SUITE: structure.raw_rules,
     fct_opportunities.SUITE: fct_opportunities.rules,
+    structure.MARTS_SUITE: structure.mart_rules,
     attribution_health.SUITE: attribution_health.rules,
+    attribution_coverage.SUITE: attribution_coverage.rules,
+    freshness.SUITE: freshness.rules,
 }
 
 
@@ -23,3 +33,8 @@ def suite_rules(name: str) -> list[Rule]:
     if name not in SUITES:
         raise KeyError(f"unknown suite {name!r}; known: {', '.join(SUITES)}")
     return SUITES[name]()
+
+
+def all_rules() -> list[Rule]:
+    """Every registered rule, in run order."""
+    return [rule for name in SUITES for rule in SUITES[name]()]

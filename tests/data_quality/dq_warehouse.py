@@ -9,6 +9,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from data_quality.connection import Connection, connected
+from data_quality.rules import Rule
+from data_quality.suites import all_rules
 
 DDL = [
     "CREATE SCHEMA IF NOT EXISTS marts",
@@ -20,6 +22,10 @@ DDL = [
         close_date DATE, created_at TIMESTAMP)""",
     """CREATE TABLE marts.dim_persons (person_id VARCHAR(18), email VARCHAR(200), account_id VARCHAR(18),
         owner_id VARCHAR(18), owner_name VARCHAR(100))""",
+    # empty: no contact touched marketing, so every opportunity lacks a touch (attribution_health warns)
+    "CREATE TABLE marts.fct_opportunity_contacts (opportunity_id VARCHAR(18), person_id VARCHAR(32))",
+    """CREATE TABLE marts.fct_touchpoints (touchpoint_id VARCHAR(64), person_id VARCHAR(32),
+        is_marketing_touch BOOLEAN, touched_at TIMESTAMP)""",
     "CREATE TABLE seeds.exchange_rates (currency_code VARCHAR(3), valid_from DATE, rate_to_reporting DOUBLE PRECISION)",
 ]
 OPP_COLUMNS = ("opportunity_id", "account_id", "owner_id", "owner_name", "opportunity_type", "stage_name",
@@ -44,6 +50,11 @@ EXPECTED: dict[str, set[str | None]] = {
     "persons_without_account": {"PER-02", "PER-05", "PER-09"},
     "amount_missing_or_unknown_currency": {"OPP-04", "OPP-08", "OPP-12"},
 }
+
+
+def rules() -> list[Rule]:
+    """The registered rules this small warehouse has the tables for (those in EXPECTED)."""
+    return [r for r in all_rules() if r.name in EXPECTED]
 
 
 def _opportunity(i: int) -> dict[str, object]:

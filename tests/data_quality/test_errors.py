@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dq_warehouse import rules
+
 from data_quality import run_suites
 from data_quality.__main__ import main
 from data_quality.connection import connected
@@ -36,10 +38,11 @@ def test_missing_column_in_expectation_is_an_error(dirty_warehouse: str, tmp_pat
 
 
 def test_missing_table_errors_and_keeps_its_open_gaps(dirty_warehouse: str, tmp_path: Path) -> None:
-    run_suites(dirty_warehouse, suites=["attribution_health"], reports_dir=str(tmp_path))
+    health = [r for r in rules() if r.suite == "attribution_health"]
+    run_suites(dirty_warehouse, rules=health, reports_dir=str(tmp_path))
     with connected(dirty_warehouse) as conn:
         conn.execute("DROP TABLE marts.dim_persons")
-    report = run_suites(dirty_warehouse, suites=["attribution_health"], reports_dir=str(tmp_path))
+    report = run_suites(dirty_warehouse, rules=health, reports_dir=str(tmp_path))
     persons = report.result("persons_without_account")
     assert persons.status == "error" and "dim_persons" in (persons.error or "")
     assert report.result("opportunities_without_contact").status == "failed"
@@ -50,10 +53,11 @@ def test_missing_table_errors_and_keeps_its_open_gaps(dirty_warehouse: str, tmp_
 
 
 def test_cli_exit_codes(dirty_warehouse: str, clean_warehouse: str, tmp_path: Path, capsys) -> None:
-    assert main(["--warehouse", dirty_warehouse, "--reports-dir", str(tmp_path)]) == 1
-    assert main(["--warehouse", dirty_warehouse, "--suite", "attribution_health",
-                 "--reports-dir", str(tmp_path)]) == 0
-    assert main(["--warehouse", clean_warehouse, "--reports-dir", str(tmp_path)]) == 0
+    selected = [arg for r in rules() for arg in ("--rule", r.name)]
+    warn_only = [arg for r in rules() if r.severity == "warn" for arg in ("--rule", r.name)]
+    assert main(["--warehouse", dirty_warehouse, "--reports-dir", str(tmp_path), *selected]) == 1
+    assert main(["--warehouse", dirty_warehouse, "--reports-dir", str(tmp_path), *warn_only]) == 0
+    assert main(["--warehouse", clean_warehouse, "--reports-dir", str(tmp_path), *selected]) == 0
     out = capsys.readouterr().out
     assert "checks: 11 passed, 0 failed, 0 errored" in out and "opportunities_without_contact" in out
 

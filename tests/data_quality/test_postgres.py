@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dq_warehouse import EXPECTED, build, make_duckdb
+from dq_warehouse import EXPECTED, build, make_duckdb, rules
 
 from data_quality import CheckResult, run_suites
 from data_quality.connection import connected
@@ -47,8 +47,8 @@ def test_postgres_matches_duckdb(postgres_warehouse: str, tmp_path: Path) -> Non
         build(conn, dirty=True)
     duck = make_duckdb(tmp_path / "w.duckdb", dirty=True)
 
-    pg_report = run_suites(postgres_warehouse, run_id="pg-1", reports_dir=str(tmp_path / "pg"))
-    duck_report = run_suites(duck, run_id="duck-1", reports_dir=str(tmp_path / "duck"))
+    pg_report = run_suites(postgres_warehouse, run_id="pg-1", reports_dir=str(tmp_path / "pg"), rules=rules())
+    duck_report = run_suites(duck, run_id="duck-1", reports_dir=str(tmp_path / "duck"), rules=rules())
 
     assert [_comparable(r) for r in pg_report.results] == [_comparable(r) for r in duck_report.results]
     assert all(set(r.flagged_ids) == EXPECTED[r.rule] for r in pg_report.results)
@@ -56,7 +56,7 @@ def test_postgres_matches_duckdb(postgres_warehouse: str, tmp_path: Path) -> Non
     # The worklist lifecycle works the same on PostgreSQL.
     with connected(postgres_warehouse) as conn:
         conn.execute("UPDATE marts.fct_opportunities SET has_contact_role = TRUE WHERE opportunity_id = 'OPP-03'")
-    second = run_suites(postgres_warehouse, run_id="pg-2", reports_dir=str(tmp_path / "pg"))
+    second = run_suites(postgres_warehouse, run_id="pg-2", reports_dir=str(tmp_path / "pg"), rules=rules())
     with connected(postgres_warehouse) as conn:
         gaps = conn.query("SELECT object_id, is_open, first_seen_at, last_seen_at FROM marts.dq_attribution_gaps "
                           "WHERE rule = 'opportunities_without_contact' ORDER BY object_id")
@@ -70,6 +70,6 @@ def test_postgres_error_does_not_abort_other_checks(postgres_warehouse: str, tmp
     with connected(postgres_warehouse) as conn:
         build(conn, dirty=False)
         conn.execute("DROP TABLE marts.dim_persons")
-    report = run_suites(postgres_warehouse, reports_dir=str(tmp_path))
+    report = run_suites(postgres_warehouse, reports_dir=str(tmp_path), rules=rules())
     assert report.result("persons_without_account").status == "error"
     assert {r.status for r in report.results if r.rule != "persons_without_account"} == {"passed"}

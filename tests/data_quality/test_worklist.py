@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dq_warehouse import rules
+
 from data_quality import run_suites
 from data_quality.connection import connected
 
@@ -13,10 +15,10 @@ WHERE rule = 'opportunities_without_contact' ORDER BY object_id, first_seen_at""
 
 def test_gaps_are_maintained_across_runs(dirty_warehouse: str, tmp_path: Path) -> None:
     reports = str(tmp_path / "reports")
-    first = run_suites(dirty_warehouse, run_id="run-1", reports_dir=reports)
+    first = run_suites(dirty_warehouse, run_id="run-1", reports_dir=reports, rules=rules())
     with connected(dirty_warehouse) as conn:
         conn.execute("UPDATE marts.fct_opportunities SET has_contact_role = TRUE WHERE opportunity_id = 'OPP-03'")
-    second = run_suites(dirty_warehouse, run_id="run-2", reports_dir=reports)
+    second = run_suites(dirty_warehouse, run_id="run-2", reports_dir=reports, rules=rules())
 
     with connected(dirty_warehouse) as conn:
         rows = {r[0]: r[1:] for r in conn.query(GAP_SQL)}
@@ -32,7 +34,7 @@ def test_gaps_are_maintained_across_runs(dirty_warehouse: str, tmp_path: Path) -
     # The record breaks again: a new open episode; the closed one stays as history.
     with connected(dirty_warehouse) as conn:
         conn.execute("UPDATE marts.fct_opportunities SET has_contact_role = FALSE WHERE opportunity_id = 'OPP-03'")
-    third = run_suites(dirty_warehouse, run_id="run-3", reports_dir=reports)
+    third = run_suites(dirty_warehouse, run_id="run-3", reports_dir=reports, rules=rules())
     with connected(dirty_warehouse) as conn:
         episodes = [r for r in conn.query(GAP_SQL) if r[0] == "OPP-03"]
     assert [(e[3], e[1]) for e in episodes] == [(False, first.run_at), (True, third.run_at)]
