@@ -57,6 +57,11 @@ dev: manifest ## Open the Dagster UI on the sandbox (emulator on port $(SANDBOX_
 sandbox: install ## Serve the sandbox company's APIs on port $(SANDBOX_PORT) until stopped
 	@$(PY) -m ingestion.sandbox serve --port $(SANDBOX_PORT)
 
+.PHONY: backfill
+backfill: manifest ## Load Salesforce history month by month, one run, then rebuild: make backfill START=2024-01 END=2026-09
+	@test -n "$(START)" -a -n "$(END)" || { echo "usage: make backfill START=YYYY-MM END=YYYY-MM [SOURCE=real]"; exit 2; }
+	@$(PY) -m orchestration.backfill --start $(START) --end $(END) --source $(or $(SOURCE),sandbox)
+
 lint: install ## Lint Python (ruff) and SQL (sqlfluff)
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .

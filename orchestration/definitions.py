@@ -1,22 +1,61 @@
-"""The Dagster code location: raw dlt tables, the dbt project, data-quality checks, cadences."""
+"""The Dagster code location: raw dlt tables, the dbt project, data-quality checks, cadences, alerts."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import dagster as dg
 
+from orchestration.cadences import MARTS_FRESHNESS_FAIL_HOURS, MARTS_FRESHNESS_WARN_HOURS
+from orchestration.defs.alerts import run_failure_alert
 from orchestration.defs.dbt_models import build_dbt_assets, dbt_resource
+from orchestration.defs.hubspot import hubspot_assets
 from orchestration.defs.quality import quality_checks
 from orchestration.defs.salesforce import salesforce_raw
-from orchestration.defs.schedules import nightly_job, nightly_schedule
+from orchestration.defs.salesforce_history import salesforce_history_windows
+from orchestration.defs.schedules import BACKFILL_ASSET_KEY, cadence_jobs_and_schedules
+
+BUILD_JOB_NAME = "build"
+
+
+def build_job() -> dg.UnresolvedAssetJobDefinition:
+    """dbt and checks without ingestion: after a backfill, or to rebuild from the raw tables."""
+    return dg.define_asset_job(
+        BUILD_JOB_NAME,
+        selection=dg.AssetSelection.all()
+        - dg.AssetSelection.assets(BACKFILL_ASSET_KEY)
+        - dg.AssetSelection.assets(salesforce_raw, *hubspot_assets()),
+        description="Rebuild the dbt project and run the checks from the raw tables as they are.",
+        tags={"cadence": "build"},
+    )
+
+
+def history_backfill_job() -> dg.UnresolvedAssetJobDefinition:
+    return dg.define_asset_job(
+        "salesforce_history_backfill",
+        selection=dg.AssetSelection.assets(BACKFILL_ASSET_KEY),
+        description="Load Salesforce history by SystemModstamp month (a range runs as one run).",
+        tags={"cadence": "backfill"},
+    )
+
+
+def _marts_freshness(spec: dg.AssetSpec) -> dg.AssetSpec:
+    return spec.replace_attributes(
+        freshness_policy=dg.FreshnessPolicy.time_window(
+            fail_window=dt.timedelta(hours=MARTS_FRESHNESS_FAIL_HOURS),
+            warn_window=dt.timedelta(hours=MARTS_FRESHNESS_WARN_HOURS),
+        )
+    )
 
 
 @dg.definitions
 def defs() -> dg.Definitions:
-    job = nightly_job()
+    jobs, schedules = cadence_jobs_and_schedules()
     return dg.Definitions(
-        assets=[salesforce_raw, build_dbt_assets()],
+        assets=[salesforce_raw, *hubspot_assets(), salesforce_history_windows, build_dbt_assets()],
         asset_checks=quality_checks(),
-        jobs=[job],
-        schedules=[nightly_schedule(job)],
+        jobs=[*jobs, build_job(), history_backfill_job()],
+        schedules=schedules,
+        sensors=[run_failure_alert],
         resources={"dbt": dbt_resource()},
-    )
+    ).map_resolved_asset_specs(func=_marts_freshness, selection=dg.AssetSelection.groups("marts"))

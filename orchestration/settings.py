@@ -43,3 +43,20 @@ def reports_dir() -> Path:
 
 def timezone() -> str:
     return os.environ.get("ONEFUNNEL_TIMEZONE", "").strip() or "UTC"
+
+
+def alert_webhook_url() -> str | None:
+    """``ONEFUNNEL_ALERT_WEBHOOK_URL``: where the failure sensor POSTs a JSON alert (unset = log only)."""
+    return os.environ.get("ONEFUNNEL_ALERT_WEBHOOK_URL", "").strip() or None
+
+
+def alert_timeout_seconds() -> float:
+    """``ONEFUNNEL_ALERT_TIMEOUT_SECONDS`` (default 5): the webhook call never holds the sensor longer."""
+    return float(os.environ.get("ONEFUNNEL_ALERT_TIMEOUT_SECONDS", "").strip() or 5)
+
+
+# First month of the monthly Salesforce backfill partitions (SystemModstamp windows), YYYY-MM.
+# A setting, not env: Dagster needs the same partition set in every process that loads the definitions.
+BACKFILL_START_MONTH = "2020-01"
+# dlt pipeline (and so state) used by backfill windows: never the nightly incremental cursor.
+BACKFILL_PIPELINE_NAME = "onefunnel_salesforce_backfill"

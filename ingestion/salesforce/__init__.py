@@ -47,17 +47,18 @@ def table_name(object_name: str) -> str:
     return _NAMING.normalize_table_identifier(object_name)
 
 
-def build_soql(object_name: str, fields: Sequence[str], since: Any) -> str:
-    """The incremental query: ``>=`` on the cursor, a total order so paging is stable."""
+def build_soql(object_name: str, fields: Sequence[str], since: Any, until: Any = None) -> str:
+    """The query: ``>=`` on the cursor (and ``< until`` for a window), a total order so paging is stable."""
     c = settings.CURSOR_FIELD
+    upper = f" AND {c} < {soql_datetime(until)}" if until is not None else ""
     return (
-        f"SELECT {', '.join(fields)} FROM {object_name} WHERE {c} >= {soql_datetime(since)} "
+        f"SELECT {', '.join(fields)} FROM {object_name} WHERE {c} >= {soql_datetime(since)}{upper} "
         f"ORDER BY {c} ASC, {settings.PRIMARY_KEY} ASC"
     )
 
 
 def _object_resource(client: SalesforceClient, object_name: str, describe: dict[str, Any],
-                     initial_value: Any) -> DltResource:
+                     initial_value: Any, window: tuple[Any, Any] | None = None) -> DltResource:
     fields = [f for f in describe["fields"] if f["type"] not in settings.COMPOUND_TYPES]
     names = [f["name"] for f in fields]
     types = {f["name"]: f["type"] for f in fields}
@@ -80,8 +81,16 @@ def _object_resource(client: SalesforceClient, object_name: str, describe: dict[
             yield [clean_record(r, types) for r in page]
         logger.info("Salesforce %s: %d rows read since %s", object_name, count, since.isoformat())
 
+    def window_records() -> Iterator[list[dict[str, Any]]]:
+        # a backfill window [from, to): no dlt incremental, so no cursor state is read or written
+        assert window is not None
+        soql = build_soql(object_name, names, window[0], window[1])
+        logger.info("Salesforce %s (window): %s", object_name, soql)
+        for page in client.query(object_name, soql, include_deleted):
+            yield [clean_record(r, types) for r in page]
+
     return dlt.resource(
-        records,
+        records if window is None else window_records,
         name=name,
         table_name=name,
         write_disposition="merge",
@@ -98,16 +107,25 @@ def salesforce_source(
     objects: list[str] | None = None,
     batch_size: int = settings.DEFAULT_BATCH_SIZE,
     initial_modstamp: str = settings.DEFAULT_INITIAL_MODSTAMP,
+    modstamp_from: str | None = None,
+    modstamp_to: str | None = None,
 ) -> list[DltResource]:
     """One merge resource per sObject (default: ``settings.DEFAULT_OBJECTS``), fields from describe.
 
     ``base_url`` is the login host (``https://login.salesforce.com``, a My Domain, or the emulator);
-    data calls go to the ``instance_url`` the token endpoint returns.
+    data calls go to the ``instance_url`` the token endpoint returns. ``modstamp_from``/``modstamp_to``
+    (ISO datetimes, both or neither) read only records with ``from <= SystemModstamp < to`` and keep no
+    incremental state (backfills; run them under their own dlt pipeline name).
     """
     client = SalesforceClient(base_url, credentials, api_version=api_version, batch_size=batch_size)
     initial_value = parse_datetime(initial_modstamp)
+    if (modstamp_from is None) != (modstamp_to is None):
+        raise ValueError("modstamp_from and modstamp_to go together")
+    window = (parse_datetime(modstamp_from), parse_datetime(modstamp_to)) if modstamp_from else None
     resources = []
     for object_name in objects or settings.DEFAULT_OBJECTS:
         describe = client.describe(object_name)
-        resources.append(_object_resource(client, describe.get("name", object_name), describe, initial_value))
+        resources.append(
+            _object_resource(client, describe.get("name", object_name), describe, initial_value, window)
+        )
     return resources

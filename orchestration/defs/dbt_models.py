@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration import settings
-from orchestration.dbt_manifest import dbt_project, ensure_manifest
+from orchestration.dbt_manifest import dbt_project, dbt_vars_args, ensure_manifest
+
+# after orchestration.dbt_manifest, which loads dagster_dbt without dbt-core (orchestration.dbt_import)
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets  # isort: skip
 
 
 class OnefunnelDbtTranslator(DagsterDbtTranslator):
@@ -47,7 +49,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         # dbt runs from dbt_project/: hand it the resolved (absolute) warehouse, not a relative path.
         os.environ["ONEFUNNEL_WAREHOUSE"] = settings.warehouse()
         target = ["--target", "postgres"] if settings.is_postgres() else []
-        yield from dbt.cli(["build", *target], context=context).stream()
+        yield from dbt.cli(["build", *target, *dbt_vars_args()], context=context).stream()
 
     return onefunnel_dbt
 

@@ -34,3 +34,37 @@ def isolated_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pat
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def review_loads(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """One small company loaded twice: by the nightly path, and by a backfill of every month then the
+    build job. Only the Salesforce marts, freezes and reviews are built (fast); shared by the modules."""
+    import datetime as dt
+
+    from pipeline_helpers import review_selection, run_job, warehouse_env
+
+    from ingestion.sandbox import generate_company
+    from orchestration.backfill import RANGE_END_TAG, RANGE_START_TAG
+    from orchestration.definitions import defs
+    from orchestration.sandbox import running_sandbox
+
+    prepare_manifest()  # the tree may have changed since the session started
+    company = generate_company(seed=11, scale=0.1)
+    root = tmp_path_factory.mktemp("review_loads")
+    definitions = defs()
+    with running_sandbox(company=company):
+        with warehouse_env(root / "full") as full:
+            assert run_job(
+                definitions, "nightly", selection=review_selection(definitions, with_raw=True)
+            ).success
+        with warehouse_env(root / "backfill") as backfilled:
+            tags = {RANGE_START_TAG: "2020-01", RANGE_END_TAG: dt.date.today().strftime("%Y-%m")}
+            result = run_job(definitions, "salesforce_history_backfill", tags=tags)
+            assert result.success
+            # one run materializes every month of the range (BackfillPolicy.single_run)
+            assert len(result.get_asset_materialization_events()) > 12
+            assert run_job(
+                definitions, "build", selection=review_selection(definitions, with_raw=False)
+            ).success
+    return full, backfilled

@@ -90,3 +90,34 @@ def test_warehouse_setting_resolves_relative_paths_against_the_repo(monkeypatch:
     assert settings.is_postgres()
     monkeypatch.delenv("ONEFUNNEL_WAREHOUSE")
     assert settings.warehouse().endswith("data/warehouse.duckdb")
+
+
+def test_hubspot_assets_join_the_graph_only_when_enabled() -> None:
+    """A fresh process per setting, as a deployment loads it (dagster-dbt caches a manifest it has read)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import json; from orchestration.definitions import defs; "
+        "g = defs().resolve_asset_graph(); "
+        "print(json.dumps({k.to_user_string(): sorted(p.to_user_string() for p in g.get(k).parent_keys) "
+        "for k in g.get_all_asset_keys()}))"
+    )
+
+    def graph(sources: str) -> dict[str, list[str]]:
+        env = {**os.environ, "ONEFUNNEL_SOURCES": sources}
+        out = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True,
+            cwd=settings.REPO_ROOT,
+        ).stdout
+        return json.loads(out.strip().splitlines()[-1])
+
+    without = graph("salesforce")
+    assert not any(k.startswith(("raw_hubspot/", "staging/stg_hubspot")) for k in without)
+    with_hubspot = graph("salesforce,hubspot")
+    assert {"raw_hubspot/deals", "raw_hubspot/contacts", "raw_hubspot/associations"} <= set(with_hubspot)
+    # the manifest was re-parsed with hubspot_enabled: the staging model reads the dlt table
+    assert "raw_hubspot/deals" in with_hubspot["staging/stg_hubspot__deals"]
+    graph("salesforce")  # leave the manifest as the rest of the suite expects

@@ -93,15 +93,22 @@ def test_created_pipeline_and_learned_stages_equal_ground_truth(first_run, isola
     got = _nonzero(_pipeline_by_quarter(isolated_warehouse, "created_pipeline_amount"))
     assert got == _nonzero(truth["created_pipeline_by_quarter"])
     stages = _query(
-        isolated_warehouse, "select stage_name from marts.fct_stage_win_rates where is_qualified_stage order by 1"
+        isolated_warehouse,
+        "select stage_name from marts.fct_stage_win_rates where is_qualified_stage order by 1",
     )
     assert [s for (s,) in stages] == sorted(truth["qualified_stages"])
 
 
 def test_persons_and_accounts_resolve_like_ground_truth(first_run, isolated_warehouse: Path) -> None:
     _, truth = first_run
-    assert _query(isolated_warehouse, "select count(*) from marts.dim_persons")[0][0] == truth["persons_distinct"]
-    assert _query(isolated_warehouse, "select count(*) from marts.dim_accounts")[0][0] == truth["accounts_distinct"]
+    assert (
+        _query(isolated_warehouse, "select count(*) from marts.dim_persons")[0][0]
+        == truth["persons_distinct"]
+    )
+    assert (
+        _query(isolated_warehouse, "select count(*) from marts.dim_accounts")[0][0]
+        == truth["accounts_distinct"]
+    )
     live_opps = truth["live_counts"]["Opportunity"]
     assert _query(isolated_warehouse, "select count(*) from marts.fct_opportunities")[0][0] == live_opps
 
@@ -129,7 +136,13 @@ def test_rerun_without_source_changes_adds_no_rows(first_run, isolated_warehouse
 def test_run_after_adds_updates_and_deletes_matches_new_ground_truth(
     first_run, isolated_warehouse: Path, company
 ) -> None:
-    changed = company.apply_changes(seed=99, new_opportunities=6, updated_opportunities=8, deleted_opportunities=3)
+    frozen_sql = (
+        "select * from marts.fct_pipeline_snapshots order by period_grain, period_start, opportunity_id"
+    )
+    frozen_before = _query(isolated_warehouse, frozen_sql)
+    changed = company.apply_changes(
+        seed=99, new_opportunities=6, updated_opportunities=8, deleted_opportunities=3
+    )
     truth = company.ground_truth()
     with running_sandbox(company=company):
         summary = execute_nightly()
@@ -141,3 +154,5 @@ def test_run_after_adds_updates_and_deletes_matches_new_ground_truth(
     live = {i for (i,) in _query(isolated_warehouse, "select opportunity_id from marts.fct_opportunities")}
     assert deleted and not (set(deleted) & live)
     assert set(changed["new_opportunities"]) <= live
+    # frozen start-of-period pipelines never change, though deals were updated and deleted since
+    assert frozen_before and _query(isolated_warehouse, frozen_sql) == frozen_before

@@ -15,6 +15,18 @@ qualification as (
 
 ),
 
+period_measures as (
+
+    select * from {{ ref('int_pipeline_periods_summarized') }}
+
+),
+
+frozen as (
+
+    select * from {{ ref('fct_pipeline_snapshot_periods') }}
+
+),
+
 activity as (
 
     select
@@ -139,7 +151,13 @@ final as (
         coalesce(created.opportunity_count, 0) as created_opportunity_count,
         cast(round(coalesce(created.pipeline_amount, 0), 2) as decimal(18, 2)) as created_pipeline_amount,
         coalesce(qualified.opportunity_count, 0) as qualified_opportunity_count,
-        cast(round(coalesce(qualified.pipeline_amount, 0), 2) as decimal(18, 2)) as qualified_pipeline_amount
+        cast(round(coalesce(qualified.pipeline_amount, 0), 2) as decimal(18, 2)) as qualified_pipeline_amount,
+        period_measures.open_opportunity_count_at_start,
+        period_measures.open_pipeline_amount_at_start,
+        period_measures.open_opportunity_count_at_end,
+        period_measures.open_pipeline_amount_at_end,
+        frozen.frozen_opportunity_count,
+        frozen.frozen_pipeline_amount
     from periods
     left join created
         on
@@ -149,6 +167,14 @@ final as (
         on
             periods.period_grain = qualified.period_grain
             and periods.period_start = qualified.period_start
+    left join period_measures
+        on
+            periods.period_grain = period_measures.period_grain
+            and periods.period_start = period_measures.period_start
+    left join frozen
+        on
+            periods.period_grain = frozen.period_grain
+            and periods.period_start = frozen.period_start
 
 )
 

@@ -1,0 +1,95 @@
+-- Pipeline frozen at the start of each period (var('pipeline_freeze_grains')): the opportunities
+-- open at period_start 00:00 UTC, with their stage at that moment (from stage history) and their
+-- amount when the period was first frozen. Insert-only: a run adds the periods not yet present and
+-- never rewrites a frozen period, whatever happens to the deals or their history afterwards.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail',
+    )
+}}
+
+with
+
+periods as (
+
+    select * from {{ ref('int_pipeline_periods') }}
+
+),
+
+open_intervals as (
+
+    select * from {{ ref('int_opportunity_open_intervals') }}
+
+),
+
+stage_entries as (
+
+    select * from {{ ref('int_opportunity_stage_history') }}
+
+),
+
+stage_mapping as (
+
+    select * from {{ ref('stage_mapping') }}
+
+),
+
+new_periods as (
+
+    select
+        periods.period_grain,
+        periods.period_label,
+        periods.period_start,
+        periods.period_end,
+        cast(periods.period_start as {{ dbt.type_timestamp() }}) as snapshot_at
+    from periods
+    where
+        periods.period_grain in ({% for g in var('pipeline_freeze_grains') %}'{{ g }}'{{ ", " if not loop.last }}{% endfor %})
+        {% if is_incremental() %}
+            and not exists (
+                select 1
+                from {{ this }} as frozen
+                where
+                    frozen.period_grain = periods.period_grain
+                    and frozen.period_start = periods.period_start
+            )
+        {% endif %}
+
+),
+
+final as (
+
+    select
+        new_periods.period_grain,
+        new_periods.period_label,
+        new_periods.period_start,
+        new_periods.period_end,
+        open_intervals.opportunity_id,
+        open_intervals.account_id,
+        open_intervals.owner_id,
+        stage_entries.stage_name,
+        stage_mapping.funnel_stage,
+        cast(round(open_intervals.amount_reporting, 2) as decimal(18, 2)) as amount_reporting,
+        new_periods.snapshot_at,
+        open_intervals.opened_at,
+        cast(current_timestamp as {{ dbt.type_timestamp() }}) as frozen_at
+    from new_periods
+    inner join open_intervals
+        on
+            new_periods.snapshot_at > open_intervals.opened_at
+            and (open_intervals.closed_at is null or new_periods.snapshot_at <= open_intervals.closed_at)
+    left join stage_entries
+        on
+            open_intervals.opportunity_id = stage_entries.opportunity_id
+            and new_periods.snapshot_at > stage_entries.entered_at
+            and (stage_entries.exited_at is null or new_periods.snapshot_at <= stage_entries.exited_at)
+    left join stage_mapping
+        on
+            stage_mapping.source_system = 'salesforce'
+            and stage_entries.stage_name = stage_mapping.source_stage_name
+
+)
+
+select * from final
