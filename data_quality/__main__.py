@@ -12,15 +12,19 @@ from data_quality.suites import all_rules, suite_names
 
 def summary(report: SuiteReport) -> str:
     """A plain-text summary: one line per check, then the worklist per rule."""
-    lines = [f"data quality run {report.run_id} on {report.warehouse} ({report.duration_s:.1f}s)",
-             f"{'suite':<20} {'check':<36} {'severity':<8} {'status':<7} {'unexpected':>10}"]
+    lines = [
+        f"data quality run {report.run_id} on {report.warehouse} ({report.duration_s:.1f}s)",
+        f"{'suite':<20} {'check':<36} {'severity':<8} {'status':<7} {'unexpected':>10}",
+    ]
     for r in report.results:
         unexpected = "" if r.unexpected_count is None else f"{r.unexpected_count}/{r.evaluated_count}"
         lines.append(f"{r.suite:<20} {r.rule:<36} {r.severity:<8} {r.status:<7} {unexpected:>10}")
         if r.error:
             lines.append(f"{'':<20}   error: {r.error.splitlines()[0][:160]}")
-    lines.append(f"checks: {report.count('passed')} passed, {report.count('failed')} failed, "
-                 f"{report.count('error')} errored")
+    lines.append(
+        f"checks: {report.count('passed')} passed, {report.count('failed')} failed, "
+        f"{report.count('error')} errored"
+    )
     lines.append(f"{'worklist rule':<36} {'open':>6} {'new':>6} {'closed':>6}")
     lines += [f"{g.rule:<36} {g.open_count:>6} {g.new_count:>6} {g.closed_count:>6}" for g in report.gaps]
     lines.append(f"report: {report.report_path}")

@@ -47,7 +47,12 @@ class Config:
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def settings(
-        self, rule: str, severity: Severity, mostly: float, params: Mapping[str, Any], family: str | None = None
+        self,
+        rule: str,
+        severity: Severity,
+        mostly: float,
+        params: Mapping[str, Any],
+        family: str | None = None,
     ) -> RuleSettings:
         """Merge a rule's code defaults with its overrides (its family's table, then its own) and validate."""
         override = {**self.rules.get(family or "", {}), **self.rules.get(rule, {})}

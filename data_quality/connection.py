@@ -103,7 +103,9 @@ def _numeric_as_float(raw: Any) -> None:
     """Read PostgreSQL numerics as floats on this connection (as DuckDB frames do), not ``Decimal``."""
     from psycopg2.extensions import DECIMAL, new_type, register_type
 
-    register_type(new_type(DECIMAL.values, "DQ_NUMERIC_FLOAT", lambda v, _: None if v is None else float(v)), raw)
+    register_type(
+        new_type(DECIMAL.values, "DQ_NUMERIC_FLOAT", lambda v, _: None if v is None else float(v)), raw
+    )
 
 
 def connect(warehouse: str, create: bool = False) -> Connection:
@@ -123,7 +125,9 @@ def connect(warehouse: str, create: bool = False) -> Connection:
 
     path = Path(warehouse)
     if not create and not path.exists():
-        raise FileNotFoundError(f"DuckDB warehouse {path.resolve()} does not exist (set ONEFUNNEL_WAREHOUSE?)")
+        raise FileNotFoundError(
+            f"DuckDB warehouse {path.resolve()} does not exist (set ONEFUNNEL_WAREHOUSE?)"
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     return Connection(duckdb.connect(warehouse), "duckdb")
 

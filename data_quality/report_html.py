@@ -35,23 +35,51 @@ def render(report: SuiteReport, worklist: Sequence[Sequence[object]]) -> str:
     ]
     for suite in dict.fromkeys(r.suite for r in report.results):
         rows = [
-            (f"<b>{_e(r.rule)}</b><br><small>{_e(r.description)}</small>", _e(r.asset),
-             f"<span class='sev-{r.severity}'>{r.severity}</span>", f"<span class='{r.status}'>{r.status}</span>",
-             _e(r.evaluated_count), _e(r.unexpected_count),
-             "" if r.unexpected_percent is None else f"{r.unexpected_percent:.2f}",
-             _e(r.error or r.observed_value), f"<code>{_e(r.expectation_type)}</code>")
-            for r in report.results if r.suite == suite
+            (
+                f"<b>{_e(r.rule)}</b><br><small>{_e(r.description)}</small>",
+                _e(r.asset),
+                f"<span class='sev-{r.severity}'>{r.severity}</span>",
+                f"<span class='{r.status}'>{r.status}</span>",
+                _e(r.evaluated_count),
+                _e(r.unexpected_count),
+                "" if r.unexpected_percent is None else f"{r.unexpected_percent:.2f}",
+                _e(r.error or r.observed_value),
+                f"<code>{_e(r.expectation_type)}</code>",
+            )
+            for r in report.results
+            if r.suite == suite
         ]
-        parts.append(f"<h2>Suite {_e(suite)}</h2>" + _table(
-            ["expectation", "asset", "severity", "status", "evaluated", "unexpected", "%", "observed / error",
-             "GX expectation"], rows))
+        parts.append(
+            f"<h2>Suite {_e(suite)}</h2>"
+            + _table(
+                [
+                    "expectation",
+                    "asset",
+                    "severity",
+                    "status",
+                    "evaluated",
+                    "unexpected",
+                    "%",
+                    "observed / error",
+                    "GX expectation",
+                ],
+                rows,
+            )
+        )
     parts.append("<h2>Worklist (marts.dq_attribution_gaps)</h2>")
-    parts.append(_table(["rule", "severity", "open", "new this run", "closed this run"],
-                        [(_e(g.rule), _e(g.severity), g.open_count, g.new_count, g.closed_count)
-                         for g in report.gaps]))
+    parts.append(
+        _table(
+            ["rule", "severity", "open", "new this run", "closed this run"],
+            [(_e(g.rule), _e(g.severity), g.open_count, g.new_count, g.closed_count) for g in report.gaps],
+        )
+    )
     parts.append(f"<h3>Open records ({len(worklist)} shown)</h3>")
-    parts.append(_table(["rule", "severity", "type", "record", "owner", "owner id", "details", "first seen",
-                         "last seen"], [[_e(c) for c in row] for row in worklist]))
+    parts.append(
+        _table(
+            ["rule", "severity", "type", "record", "owner", "owner id", "details", "first seen", "last seen"],
+            [[_e(c) for c in row] for row in worklist],
+        )
+    )
     parts.append("</body></html>")
     return "\n".join(parts)
 

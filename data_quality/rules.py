@@ -108,7 +108,9 @@ def column_rule(
     owner = [OWNER_ID, OWNER_NAME] if with_owner else []
     projected = ", ".join([f"{id_column} AS {OBJECT_ID}", *owner, *[c for c in columns if c != id_column]])
     sql = f"SELECT {projected} FROM {asset}" + (f" WHERE {where}" if where else "")
-    return Rule(name=name, suite=suite, asset=asset, description=description, sql=sql, expect=expect, **options)
+    return Rule(
+        name=name, suite=suite, asset=asset, description=description, sql=sql, expect=expect, **options
+    )
 
 
 def flag_rule(

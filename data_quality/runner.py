@@ -24,7 +24,9 @@ def run_rules(
     config = config or load_config()
     gx = validator if isinstance(validator, GxValidator) else GxValidator()
     return [
-        evaluate(rule, config.settings(rule.name, rule.severity, rule.mostly, rule.params, rule.family), conn, gx)
+        evaluate(
+            rule, config.settings(rule.name, rule.severity, rule.mostly, rule.params, rule.family), conn, gx
+        )
         for rule in rules
     ]
 
@@ -60,12 +62,16 @@ def run_suites(
     warehouse = warehouse or warehouse_from_env()
     run_id = run_id or uuid.uuid4().hex
     run_at = datetime.now(UTC).replace(tzinfo=None)
-    selected = list(rules) if rules is not None else [r for s in suites or suite_names() for r in suite_rules(s)]
+    selected = (
+        list(rules) if rules is not None else [r for s in suites or suite_names() for r in suite_rules(s)]
+    )
     with connected(warehouse) as conn:
         results = run_rules(conn, selected, config)
         gaps = store.save_run(conn, results, run_id, run_at)
         worklist = store.open_gaps(conn)
-    report = SuiteReport(run_id=run_id, run_at=run_at, warehouse=_redact(warehouse), results=results, gaps=gaps)
+    report = SuiteReport(
+        run_id=run_id, run_at=run_at, warehouse=_redact(warehouse), results=results, gaps=gaps
+    )
     path = Path(reports_dir or reports_dir_from_env()) / "data_quality" / "index.html"
     report.report_path = str(report_html.write(path, report, worklist))
     report.duration_s = time.perf_counter() - started

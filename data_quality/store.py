@@ -32,9 +32,23 @@ DDL = [
         first_seen_at TIMESTAMP NOT NULL, last_seen_at TIMESTAMP NOT NULL,
         is_open BOOLEAN NOT NULL, closed_at TIMESTAMP, last_run_id VARCHAR(64))""",
 ]
-RESULT_COLUMNS = ("run_id", "run_at", "suite", "expectation", "expectation_type", "asset", "severity",
-                  "status", "success", "evaluated_count", "unexpected_count", "unexpected_percent",
-                  "observed_value", "error", "description")
+RESULT_COLUMNS = (
+    "run_id",
+    "run_at",
+    "suite",
+    "expectation",
+    "expectation_type",
+    "asset",
+    "severity",
+    "status",
+    "success",
+    "evaluated_count",
+    "unexpected_count",
+    "unexpected_percent",
+    "observed_value",
+    "error",
+    "description",
+)
 STAGE_COLUMNS = ("rule", "suite", "severity", "object_type", "object_id", "owner_id", "owner_name", "details")
 
 
@@ -44,7 +58,9 @@ def ensure_tables(conn: Connection) -> None:
         conn.execute(statement)
 
 
-def save_run(conn: Connection, results: Sequence[CheckResult], run_id: str, run_at: datetime) -> list[GapSummary]:
+def save_run(
+    conn: Connection, results: Sequence[CheckResult], run_id: str, run_at: datetime
+) -> list[GapSummary]:
     """Append the results and reconcile the worklist, in one transaction. Returns the worklist state."""
     with conn.transaction():
         ensure_tables(conn)
@@ -58,9 +74,23 @@ def save_run(conn: Connection, results: Sequence[CheckResult], run_id: str, run_
 
 def _result_row(r: CheckResult, run_id: str, run_at: datetime) -> tuple[object, ...]:
     success = None if r.status == "error" else r.status == "passed"
-    return (run_id, run_at, r.suite, r.rule, r.expectation_type, r.asset, r.severity, r.status, success,
-            r.evaluated_count, r.unexpected_count, r.unexpected_percent, r.observed_value, r.error,
-            r.description)
+    return (
+        run_id,
+        run_at,
+        r.suite,
+        r.rule,
+        r.expectation_type,
+        r.asset,
+        r.severity,
+        r.status,
+        success,
+        r.evaluated_count,
+        r.unexpected_count,
+        r.unexpected_percent,
+        r.observed_value,
+        r.error,
+        r.description,
+    )
 
 
 def _stage(conn: Connection, results: Sequence[CheckResult]) -> None:
@@ -75,8 +105,19 @@ def _stage(conn: Connection, results: Sequence[CheckResult]) -> None:
     for r in results:
         for f in r.flagged:
             if f.object_id is not None:  # a record without an id cannot be tracked across runs
-                rows.setdefault((r.rule, f.object_id), (r.rule, r.suite, r.severity, r.object_type,
-                                                        f.object_id, f.owner_id, f.owner_name, f.details))
+                rows.setdefault(
+                    (r.rule, f.object_id),
+                    (
+                        r.rule,
+                        r.suite,
+                        r.severity,
+                        r.object_type,
+                        f.object_id,
+                        f.owner_id,
+                        f.owner_name,
+                        f.details,
+                    ),
+                )
     conn.insert_rows(STAGE, STAGE_COLUMNS, list(rows.values()))
 
 

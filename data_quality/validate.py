@@ -70,12 +70,17 @@ def _resolve(value: Any, settings: RuleSettings, conn: Connection) -> Any:
 def _previous(value: Previous, settings: RuleSettings, conn: Connection) -> float:
     """The rule's last evaluated observation in ``marts.dq_results`` times ``1 - drop`` (0 without history)."""
     drop = float(settings.params[value.drop_param])
-    exists = conn.query("SELECT COUNT(*) FROM information_schema.tables "
-                        "WHERE table_schema = 'marts' AND table_name = 'dq_results'")
+    exists = conn.query(
+        "SELECT COUNT(*) FROM information_schema.tables "
+        "WHERE table_schema = 'marts' AND table_name = 'dq_results'"
+    )
     if not exists or not exists[0][0]:
         return 0.0
-    rows = conn.query("SELECT observed_value FROM marts.dq_results WHERE expectation = ? AND status <> 'error' "
-                      "AND observed_value IS NOT NULL ORDER BY run_at DESC LIMIT 1", [value.rule])
+    rows = conn.query(
+        "SELECT observed_value FROM marts.dq_results WHERE expectation = ? AND status <> 'error' "
+        "AND observed_value IS NOT NULL ORDER BY run_at DESC LIMIT 1",
+        [value.rule],
+    )
     return float(rows[0][0]) * (1.0 - drop) if rows else 0.0
 
 
@@ -123,11 +128,15 @@ def _exception_message(info: Any) -> str | None:
     if not info:
         return None
     entries = [info] if "raised_exception" in info else list(info.values())
-    messages = [str(e.get("exception_message") or "metric raised") for e in entries if e.get("raised_exception")]
+    messages = [
+        str(e.get("exception_message") or "metric raised") for e in entries if e.get("raised_exception")
+    ]
     return "; ".join(dict.fromkeys(messages)) or None
 
 
-def _worklist(rule: Rule, frame: pd.DataFrame, result: dict[str, Any], conn: Connection) -> list[FlaggedRecord]:
+def _worklist(
+    rule: Rule, frame: pd.DataFrame, result: dict[str, Any], conn: Connection
+) -> list[FlaggedRecord]:
     """Flagged records: from the rule's worklist query when it has one, else GX's unexpected rows."""
     if rule.worklist_sql is None:
         return _flagged(frame, result, rule.expect)
@@ -142,18 +151,23 @@ def _flagged(frame: pd.DataFrame, result: dict[str, Any], expect: Expect) -> lis
     indexes = result.get("unexpected_index_list") or []
     if not indexes:
         return []
-    columns = [c for c in (expect.kwargs.get("column"), expect.kwargs.get("column_A"),
-                           expect.kwargs.get("column_B")) if c and c in frame.columns]
+    columns = [
+        c
+        for c in (expect.kwargs.get("column"), expect.kwargs.get("column_A"), expect.kwargs.get("column_B"))
+        if c and c in frame.columns
+    ]
     rows = frame.loc[indexes]
     records = []
     for row in rows.to_dict("records"):
         details = _str(row.get(DETAILS)) or ", ".join(f"{c}={_py(row.get(c))!r}" for c in columns)
-        records.append(FlaggedRecord(
-            object_id=_str(row.get(OBJECT_ID)),
-            owner_id=_str(row.get(OWNER_ID)),
-            owner_name=_str(row.get(OWNER_NAME)),
-            details=details or None,
-        ))
+        records.append(
+            FlaggedRecord(
+                object_id=_str(row.get(OBJECT_ID)),
+                owner_id=_str(row.get(OWNER_ID)),
+                owner_name=_str(row.get(OWNER_NAME)),
+                details=details or None,
+            )
+        )
     return records
 
 

@@ -27,8 +27,9 @@ def warehouse_destination(warehouse: str | None = None) -> Any:
     return dlt.destinations.duckdb(credentials=str(path))
 
 
-def run_salesforce(warehouse: str | None = None, pipelines_dir: str | None = None,
-                   **source_kwargs: Any) -> dict[str, int]:
+def run_salesforce(
+    warehouse: str | None = None, pipelines_dir: str | None = None, **source_kwargs: Any
+) -> dict[str, int]:
     """Extract, normalize and load Salesforce into ``raw_salesforce``; returns rows loaded per table.
 
     ``source_kwargs`` go to ``salesforce_source`` (``base_url``, ``credentials``, ``objects``,
@@ -69,8 +70,9 @@ def run_salesforce(warehouse: str | None = None, pipelines_dir: str | None = Non
     return counts
 
 
-def run_hubspot(warehouse: str | None = None, pipelines_dir: str | None = None,
-                **source_kwargs: Any) -> dict[str, int]:
+def run_hubspot(
+    warehouse: str | None = None, pipelines_dir: str | None = None, **source_kwargs: Any
+) -> dict[str, int]:
     """Extract, normalize and load HubSpot into ``raw_hubspot``; returns rows loaded per table.
 
     ``source_kwargs`` go to ``hubspot_source`` (``base_url``, ``credentials``, ``objects``...); anything not
@@ -81,8 +83,12 @@ def run_hubspot(warehouse: str | None = None, pipelines_dir: str | None = None,
 
     destination = warehouse_destination(warehouse)
     file_format = "jsonl" if destination.destination_name == "duckdb" else None
-    pipeline = dlt.pipeline(pipeline_name=PIPELINE_NAME, destination=destination, dataset_name=DATASET_NAME,
-                            pipelines_dir=pipelines_dir)
+    pipeline = dlt.pipeline(
+        pipeline_name=PIPELINE_NAME,
+        destination=destination,
+        dataset_name=DATASET_NAME,
+        pipelines_dir=pipelines_dir,
+    )
     if pipeline.has_pending_data:  # a previous run extracted but did not load: finish it first
         print("hubspot: loading pending data from a previous run", flush=True)
         pipeline.normalize()
@@ -90,7 +96,9 @@ def run_hubspot(warehouse: str | None = None, pipelines_dir: str | None = None,
     source = hubspot_source(**source_kwargs)
     print(f"hubspot: extracting {', '.join(source.resources.keys())}", flush=True)
     pipeline.extract(source, loader_file_format=file_format)
-    counts = {t: int(n) for t, n in (pipeline.normalize().row_counts or {}).items() if not t.startswith("_dlt")}
+    counts = {
+        t: int(n) for t, n in (pipeline.normalize().row_counts or {}).items() if not t.startswith("_dlt")
+    }
     pipeline.load().raise_on_failed_jobs()
     print(f"hubspot: loaded {sum(counts.values())} rows into {DATASET_NAME}", flush=True)
     return counts

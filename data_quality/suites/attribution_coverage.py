@@ -24,9 +24,13 @@ def rules() -> list[Rule]:
     """The suite's rules, in evaluation order."""
     return [
         metric_rule(
-            "attributed_pipeline_share", SUITE, ASSET,
+            "attributed_pipeline_share",
+            SUITE,
+            ASSET,
             "Share of qualified pipeline $ (fct_opportunities.is_qualified, amount_reporting) whose opportunity "
             "has at least one credited touch in fct_attribution is at least min_share.",
-            value_sql=SHARE_SQL, min_value=Param("min_share"), params={"min_share": 0.6},
+            value_sql=SHARE_SQL,
+            min_value=Param("min_share"),
+            params={"min_share": 0.6},
         ),
     ]

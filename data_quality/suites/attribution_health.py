@@ -35,14 +35,34 @@ _RECORDS = (
 
 
 def _opportunity_rule(name: str, description: str, gap_when: str, details: str, mostly: float = 1.0) -> Rule:
-    return flag_rule(name, SUITE, OPPORTUNITIES, description, object_type="opportunity",
-                     id_column="o.opportunity_id", owner_id="o.owner_id", owner_name="o.owner_name",
-                     from_sql=f"{OPPORTUNITIES} AS o", gap_when=gap_when, details=details, mostly=mostly)
+    return flag_rule(
+        name,
+        SUITE,
+        OPPORTUNITIES,
+        description,
+        object_type="opportunity",
+        id_column="o.opportunity_id",
+        owner_id="o.owner_id",
+        owner_name="o.owner_name",
+        from_sql=f"{OPPORTUNITIES} AS o",
+        gap_when=gap_when,
+        details=details,
+        mostly=mostly,
+    )
 
 
 def _person_rule(name: str, description: str, gap_when: str, details: str, mostly: float = 1.0) -> Rule:
-    return flag_rule(name, SUITE, PERSONS, description, object_type="person", id_column="person_id",
-                     gap_when=gap_when, details=details, mostly=mostly)
+    return flag_rule(
+        name,
+        SUITE,
+        PERSONS,
+        description,
+        object_type="person",
+        id_column="person_id",
+        gap_when=gap_when,
+        details=details,
+        mostly=mostly,
+    )
 
 
 def opportunity_rules() -> list[Rule]:
@@ -84,22 +104,42 @@ def opportunity_rules() -> list[Rule]:
 def person_rules() -> list[Rule]:
     """Persons that cannot be tied to an account, a source or a single identity."""
     return [
-        _person_rule("persons_without_account",
-                     "Persons tied to no account (neither by CRM relation nor by email domain).",
-                     "account_id IS NULL", "COALESCE(email, '(no email)')", mostly=0.8),
-        _person_rule("persons_without_source", "Persons whose primary record has no lead source.",
-                     "lead_source IS NULL OR TRIM(lead_source) = ''", "source_record_ids", mostly=0.95),
-        _person_rule("invalid_emails", "Emails that are not one local@domain.tld without spaces.",
-                     INVALID_EMAIL, "email", mostly=0.99),
+        _person_rule(
+            "persons_without_account",
+            "Persons tied to no account (neither by CRM relation nor by email domain).",
+            "account_id IS NULL",
+            "COALESCE(email, '(no email)')",
+            mostly=0.8,
+        ),
+        _person_rule(
+            "persons_without_source",
+            "Persons whose primary record has no lead source.",
+            "lead_source IS NULL OR TRIM(lead_source) = ''",
+            "source_record_ids",
+            mostly=0.95,
+        ),
+        _person_rule(
+            "invalid_emails",
+            "Emails that are not one local@domain.tld without spaces.",
+            INVALID_EMAIL,
+            "email",
+            mostly=0.99,
+        ),
         flag_rule(
-            "duplicate_persons", SUITE, PERSONS,
+            "duplicate_persons",
+            SUITE,
+            PERSONS,
             "Persons entered more than once: resolved (same email up to case and spaces) from several source "
             "records, in one source or across sources; a converted lead merged into its contact is not a "
             "duplicate.",
-            object_type="person", id_column="p.person_id", owner_id="p.owner_id", owner_name="p.owner_name",
+            object_type="person",
+            id_column="p.person_id",
+            owner_id="p.owner_id",
+            owner_name="p.owner_name",
             from_sql=f"{PERSONS} AS p LEFT JOIN {_RECORDS} AS r ON r.person_id = p.person_id",
             gap_when="COALESCE(r.record_count, 0) > 1",
-            details="CAST(r.record_count AS VARCHAR) || ' records: ' || p.source_record_ids", mostly=0.95,
+            details="CAST(r.record_count AS VARCHAR) || ' records: ' || p.source_record_ids",
+            mostly=0.95,
         ),
     ]
 
@@ -109,9 +149,13 @@ def marketing_rules() -> list[Rule]:
     owner = {"owner_id": "c.owner_id", "owner_name": "u.user_name"}
     return [
         flag_rule(
-            "touches_without_campaign_or_channel", SUITE, TOUCHPOINTS,
+            "touches_without_campaign_or_channel",
+            SUITE,
+            TOUCHPOINTS,
             "Marketing touches with no campaign or whose campaign type maps to no channel (seed channel_mapping).",
-            object_type="touchpoint", id_column="t.touchpoint_id", **owner,
+            object_type="touchpoint",
+            id_column="t.touchpoint_id",
+            **owner,
             from_sql=f"{TOUCHPOINTS} AS t LEFT JOIN {CAMPAIGNS} AS c ON c.campaign_id = t.campaign_id "
             f"LEFT JOIN {USERS} AS u ON u.user_id = c.owner_id",
             gap_when="t.is_marketing_touch AND (t.campaign_id IS NULL OR t.channel IS NULL)",
@@ -120,9 +164,13 @@ def marketing_rules() -> list[Rule]:
             mostly=0.99,
         ),
         flag_rule(
-            "campaigns_without_cost", SUITE, CAMPAIGNS,
+            "campaigns_without_cost",
+            SUITE,
+            CAMPAIGNS,
             "Started campaigns with no actual cost: their spend is missing from CAC and ROI.",
-            object_type="campaign", id_column="c.campaign_id", **owner,
+            object_type="campaign",
+            id_column="c.campaign_id",
+            **owner,
             from_sql=f"{CAMPAIGNS} AS c LEFT JOIN {USERS} AS u ON u.user_id = c.owner_id",
             gap_when="c.actual_cost IS NULL AND (c.start_date IS NULL OR c.start_date <= CURRENT_DATE)",
             details="COALESCE(c.campaign_name, '?') || ' (' || COALESCE(c.campaign_type, '?') || ')'",

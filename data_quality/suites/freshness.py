@@ -14,10 +14,26 @@ from data_quality.rules import Param, Previous, Rule, metric_rule
 SUITE = "freshness"
 # raw dataset -> the table its freshness check is attached to (a Dagster asset)
 SOURCES: dict[str, str] = {"raw_salesforce": "raw_salesforce.opportunity"}
-RAW_TABLES = ("user", "account", "contact", "lead", "campaign", "campaign_member", "opportunity",
-              "opportunity_contact_role", "opportunity_history")
-MART_TABLES = ("dim_accounts", "dim_persons", "dim_campaigns", "fct_opportunities", "fct_opportunity_contacts",
-               "fct_touchpoints", "fct_pipeline")
+RAW_TABLES = (
+    "user",
+    "account",
+    "contact",
+    "lead",
+    "campaign",
+    "campaign_member",
+    "opportunity",
+    "opportunity_contact_role",
+    "opportunity_history",
+)
+MART_TABLES = (
+    "dim_accounts",
+    "dim_persons",
+    "dim_campaigns",
+    "fct_opportunities",
+    "fct_opportunity_contacts",
+    "fct_touchpoints",
+    "fct_pipeline",
+)
 STALE, DROP = "stale_source", "row_count_drop"
 
 
@@ -28,13 +44,19 @@ def tables() -> list[str]:
 
 def stale_rule(dataset: str, asset: str) -> Rule:
     """Hours since the last successful load of ``dataset`` (a never-loaded dataset counts as stale)."""
-    hours = ("COALESCE(EXTRACT(EPOCH FROM (CAST(CURRENT_TIMESTAMP AS TIMESTAMP) - CAST(MAX(inserted_at) AS TIMESTAMP)))"
-             " / 3600.0, 1000000.0)")
+    hours = (
+        "COALESCE(EXTRACT(EPOCH FROM (CAST(CURRENT_TIMESTAMP AS TIMESTAMP) - CAST(MAX(inserted_at) AS TIMESTAMP)))"
+        " / 3600.0, 1000000.0)"
+    )
     return metric_rule(
-        f"{STALE}__{dataset}", SUITE, asset,
+        f"{STALE}__{dataset}",
+        SUITE,
+        asset,
         f"Hours since the last successful load into {dataset} ({dataset}._dlt_loads) are at most max_hours.",
         value_sql=f"SELECT {hours} AS value FROM {dataset}._dlt_loads WHERE status = 0",
-        max_value=Param("max_hours"), params={"max_hours": 24.0}, family=STALE,
+        max_value=Param("max_hours"),
+        params={"max_hours": 24.0},
+        family=STALE,
     )
 
 
@@ -42,10 +64,15 @@ def drop_rule(table: str) -> Rule:
     """Row count of ``table`` against its previous evaluation."""
     name = f"{DROP}__{table.replace('.', '__')}"
     return metric_rule(
-        name, SUITE, table,
+        name,
+        SUITE,
+        table,
         f"Rows in {table} did not fall by more than max_drop since the previous data-quality run.",
         value_sql=f"SELECT CAST(COUNT(*) AS DOUBLE PRECISION) AS value FROM {table}",
-        min_value=Previous(name, "max_drop"), severity="error", params={"max_drop": 0.5}, family=DROP,
+        min_value=Previous(name, "max_drop"),
+        severity="error",
+        params={"max_drop": 0.5},
+        family=DROP,
     )
 
 

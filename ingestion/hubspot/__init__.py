@@ -23,8 +23,14 @@ from ingestion.hubspot.helpers import HubSpotAuthError, HubSpotClient, HubSpotEr
 from ingestion.hubspot.marketing import campaigns, email_events, form_submissions, forms, owners, pipelines
 from ingestion.hubspot.properties import parse_datetime, type_key
 
-__all__ = ["HubSpotAuthError", "HubSpotClient", "HubSpotCredentials", "HubSpotError", "HubSpotSchemaError",
-           "hubspot_source"]
+__all__ = [
+    "HubSpotAuthError",
+    "HubSpotClient",
+    "HubSpotCredentials",
+    "HubSpotError",
+    "HubSpotSchemaError",
+    "hubspot_source",
+]
 
 MARKETING_RESOURCES = ("campaigns", "forms", "form_submissions", "email_events")
 
@@ -54,12 +60,27 @@ def hubspot_source(
     for obj in objects or settings.CRM_OBJECTS:
         definitions = client.request("GET", f"/crm/v3/properties/{obj}", f"{obj} properties")["results"]
         current = {d["name"]: type_key(d) for d in definitions}
-        resources.append(crm_resource(client, obj, definitions, current, dict(stored_types.get(obj, {})),
-                                      initial_ms, search_cap, search_page_limit))
+        resources.append(
+            crm_resource(
+                client,
+                obj,
+                definitions,
+                current,
+                dict(stored_types.get(obj, {})),
+                initial_ms,
+                search_cap,
+                search_page_limit,
+            )
+        )
     resources.append(owners(client))
     resources += pipelines(client)
     if include_marketing:
-        resources += [campaigns(client), forms(client), form_submissions(client), email_events(client, initial_ms)]
+        resources += [
+            campaigns(client),
+            forms(client),
+            form_submissions(client),
+            email_events(client, initial_ms),
+        ]
     return resources
 
 

@@ -31,7 +31,9 @@ def _ms(value: dt.datetime | None) -> int | None:
     return None if value is None else int(value.timestamp() * 1000)
 
 
-def to_row(obj: str, rec: dict[str, Any], kinds: dict[str, str], quarantine: list[dict[str, Any]]) -> dict[str, Any]:
+def to_row(
+    obj: str, rec: dict[str, Any], kinds: dict[str, str], quarantine: list[dict[str, Any]]
+) -> dict[str, Any]:
     """One API record as a typed row; values that do not fit their loaded type go to ``quarantine`` (null here)."""
     row: dict[str, Any] = {"id": str(rec["id"])}
     for name, value in (rec.get("properties") or {}).items():
@@ -40,9 +42,17 @@ def to_row(obj: str, rec: dict[str, Any], kinds: dict[str, str], quarantine: lis
             row[name] = cast(value, kind)
         except BadValue as e:
             row[name] = None
-            quarantine.append({"object_type": obj, "object_id": str(rec["id"]), "property_name": name,
-                               "value": None if value is None else str(value), "loaded_type": kind,
-                               "reason": str(e), "detected_at": dt.datetime.now(dt.UTC)})
+            quarantine.append(
+                {
+                    "object_type": obj,
+                    "object_id": str(rec["id"]),
+                    "property_name": name,
+                    "value": None if value is None else str(value),
+                    "loaded_type": kind,
+                    "reason": str(e),
+                    "detected_at": dt.datetime.now(dt.UTC),
+                }
+            )
     row["created_at"] = parse_datetime(rec.get("createdAt"))
     row["updated_at"] = parse_datetime(rec.get("updatedAt"))
     row["archived_at"] = parse_datetime(rec.get("archivedAt"))
@@ -55,10 +65,19 @@ def history_rows(records: list[dict[str, Any]], prop: str) -> list[dict[str, Any
     out = []
     for rec in records:
         for h in reversed((rec.get("propertiesWithHistory") or {}).get(prop) or []):
-            out.append({"object_id": str(rec["id"]), "property_name": prop, "value": str(h.get("value") or ""),
-                        "changed_at": parse_datetime(h.get("timestamp")), "source_type": h.get("sourceType"),
-                        "source_id": h.get("sourceId"),
-                        "updated_by_user_id": None if h.get("updatedByUserId") is None else str(h["updatedByUserId"])})
+            out.append(
+                {
+                    "object_id": str(rec["id"]),
+                    "property_name": prop,
+                    "value": str(h.get("value") or ""),
+                    "changed_at": parse_datetime(h.get("timestamp")),
+                    "source_type": h.get("sourceType"),
+                    "source_id": h.get("sourceId"),
+                    "updated_by_user_id": None
+                    if h.get("updatedByUserId") is None
+                    else str(h["updatedByUserId"]),
+                }
+            )
     return out
 
 
@@ -68,39 +87,88 @@ def association_rows(from_type: str, to_type: str, results: list[dict[str, Any]]
     for res in results:
         for to in res.get("to") or []:
             for t in to.get("associationTypes") or []:
-                out.append({"from_object_type": from_type, "from_id": str(res["from"]["id"]),
-                            "to_object_type": to_type, "to_id": str(to["toObjectId"]),
-                            "association_category": t.get("category"), "association_type_id": int(t["typeId"]),
-                            "association_label": t.get("label")})
+                out.append(
+                    {
+                        "from_object_type": from_type,
+                        "from_id": str(res["from"]["id"]),
+                        "to_object_type": to_type,
+                        "to_id": str(to["toObjectId"]),
+                        "association_category": t.get("category"),
+                        "association_type_id": int(t["typeId"]),
+                        "association_label": t.get("label"),
+                    }
+                )
     return out
 
 
 def _side_tables(resource: DltResource, history_table: str | None) -> None:
-    resource.apply_hints(table_name=QUARANTINE_TABLE, write_disposition="merge", create_table_variant=True,
-                         primary_key=["object_type", "object_id", "property_name", "value"],
-                         columns=[{"name": "detected_at", "data_type": "timestamp", "timezone": True}])
-    resource.apply_hints(table_name=ASSOCIATIONS_TABLE, write_disposition="merge", create_table_variant=True,
-                         primary_key=["from_object_type", "from_id", "to_object_type", "to_id", "association_type_id"],
-                         merge_key=["from_object_type", "from_id", "to_object_type"],
-                         columns=[{"name": "association_label", "data_type": "text"},
-                                  {"name": "association_type_id", "data_type": "bigint"}])
+    resource.apply_hints(
+        table_name=QUARANTINE_TABLE,
+        write_disposition="merge",
+        create_table_variant=True,
+        primary_key=["object_type", "object_id", "property_name", "value"],
+        columns=[{"name": "detected_at", "data_type": "timestamp", "timezone": True}],
+    )
+    resource.apply_hints(
+        table_name=ASSOCIATIONS_TABLE,
+        write_disposition="merge",
+        create_table_variant=True,
+        primary_key=["from_object_type", "from_id", "to_object_type", "to_id", "association_type_id"],
+        merge_key=["from_object_type", "from_id", "to_object_type"],
+        columns=[
+            {"name": "association_label", "data_type": "text"},
+            {"name": "association_type_id", "data_type": "bigint"},
+        ],
+    )
     if history_table:
-        resource.apply_hints(table_name=history_table, write_disposition="merge", create_table_variant=True,
-                             primary_key=["object_id", "changed_at", "value"], merge_key=["object_id"],
-                             columns=[{"name": "changed_at", "data_type": "timestamp", "timezone": True},
-                                      *({"name": c, "data_type": "text"} for c in (
-                                          "object_id", "property_name", "value", "source_type", "source_id",
-                                          "updated_by_user_id"))])
+        resource.apply_hints(
+            table_name=history_table,
+            write_disposition="merge",
+            create_table_variant=True,
+            primary_key=["object_id", "changed_at", "value"],
+            merge_key=["object_id"],
+            columns=[
+                {"name": "changed_at", "data_type": "timestamp", "timezone": True},
+                *(
+                    {"name": c, "data_type": "text"}
+                    for c in (
+                        "object_id",
+                        "property_name",
+                        "value",
+                        "source_type",
+                        "source_id",
+                        "updated_by_user_id",
+                    )
+                ),
+            ],
+        )
 
 
-def crm_resource(client: HubSpotClient, obj: str, definitions: list[dict[str, Any]], current: dict[str, str],
-                 stored: dict[str, str], initial_ms: int, search_cap: int, page_limit: int) -> DltResource:
+def crm_resource(
+    client: HubSpotClient,
+    obj: str,
+    definitions: list[dict[str, Any]],
+    current: dict[str, str],
+    stored: dict[str, str],
+    initial_ms: int,
+    search_cap: int,
+    page_limit: int,
+) -> DltResource:
     """Merge-on-id resource for ``obj``; also yields its history, associations and quarantined values."""
     prop = settings.CRM_OBJECTS[obj]
     kinds = effective_kinds(stored, current)
     for name, (was, now) in drift(stored, current).items():
-        logger.warning("HubSpot %s.%s changed type from %s to %s: still loaded as %s; values that do not parse "
-                       "as %s go to %s, never coerced", obj, name, was, now, was, was, QUARANTINE_TABLE)
+        logger.warning(
+            "HubSpot %s.%s changed type from %s to %s: still loaded as %s; values that do not parse "
+            "as %s go to %s, never coerced",
+            obj,
+            name,
+            was,
+            now,
+            was,
+            was,
+            QUARANTINE_TABLE,
+        )
     names = [d["name"] for d in definitions]
     history = settings.HISTORY.get(obj)
 
@@ -118,7 +186,9 @@ def crm_resource(client: HubSpotClient, obj: str, definitions: list[dict[str, An
         params = {"archived": "true", "limit": settings.LIST_PAGE_LIMIT, "properties": ",".join(names)}
         for page in client.pages(f"/crm/v3/objects/{obj}", f"{obj} archived list", params):
             fresh = [r for r in page if (_ms(parse_datetime(r.get("archivedAt"))) or 0) > archived_after]
-            newest_archived = max([newest_archived, *(_ms(parse_datetime(r.get("archivedAt"))) or 0 for r in fresh)])
+            newest_archived = max(
+                [newest_archived, *(_ms(parse_datetime(r.get("archivedAt"))) or 0 for r in fresh)]
+            )
             if fresh:
                 quarantine: list[dict[str, Any]] = []
                 yield [to_row(obj, r, kinds, quarantine) for r in fresh]

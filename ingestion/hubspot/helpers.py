@@ -46,13 +46,21 @@ class HubSpotClient:
     """Requests with retries (429 with Retry-After, 5xx, connection errors, truncated JSON) and throttling
     on ``X-HubSpot-RateLimit-Secondly-Remaining``."""
 
-    def __init__(self, base_url: str, access_token: str, max_attempts: int | None = None,
-                 backoff_base: float | None = None, backoff_max: float | None = None,
-                 timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        access_token: str,
+        max_attempts: int | None = None,
+        backoff_base: float | None = None,
+        backoff_max: float | None = None,
+        timeout: float | None = None,
+    ) -> None:
         """Unset limits come from ``settings`` at call time (tests shorten the backoff there)."""
         if not access_token:
-            raise HubSpotAuthError("HubSpot needs a private-app access token "
-                                   "(SOURCES__HUBSPOT__CREDENTIALS__ACCESS_TOKEN or .dlt/secrets.toml)")
+            raise HubSpotAuthError(
+                "HubSpot needs a private-app access token "
+                "(SOURCES__HUBSPOT__CREDENTIALS__ACCESS_TOKEN or .dlt/secrets.toml)"
+            )
         self.base_url = base_url.rstrip("/")
         self._token = access_token
         self.max_attempts = max_attempts or settings.MAX_ATTEMPTS
@@ -77,11 +85,21 @@ class HubSpotClient:
 
     def _throttle(self, resp: requests.Response) -> None:
         remaining = resp.headers.get("X-HubSpot-RateLimit-Secondly-Remaining")
-        if remaining is not None and remaining.isdigit() and int(remaining) <= settings.SECONDLY_REMAINING_FLOOR:
+        if (
+            remaining is not None
+            and remaining.isdigit()
+            and int(remaining) <= settings.SECONDLY_REMAINING_FLOOR
+        ):
             time.sleep(1.0 - (time.time() % 1.0) + 0.01)
 
-    def request(self, method: str, path: str, what: str, params: dict[str, Any] | None = None,
-                body: dict[str, Any] | None = None) -> Any:
+    def request(
+        self,
+        method: str,
+        path: str,
+        what: str,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+    ) -> Any:
         """Send one call, retrying transient failures; returns the parsed JSON or raises ``HubSpotError``."""
         url = f"{self.base_url}{path}"
         headers = {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
@@ -90,8 +108,9 @@ class HubSpotClient:
             if attempt:
                 time.sleep(delay)
             try:
-                resp = self.session.request(method, url, params=params, json=body, headers=headers,
-                                            timeout=self.timeout)
+                resp = self.session.request(
+                    method, url, params=params, json=body, headers=headers, timeout=self.timeout
+                )
             except (requests.ConnectionError, requests.Timeout) as e:
                 problem, delay = type(e).__name__, self._wait(attempt, None)
                 logger.warning("HubSpot %s: %s, retrying in %.1fs", what, problem, delay)
@@ -105,18 +124,24 @@ class HubSpotClient:
             if resp.status_code >= 400:
                 category, message = _error_text(resp)
                 cls = HubSpotAuthError if resp.status_code in (401, 403) else HubSpotError
-                raise cls(f"HubSpot {what} failed: HTTP {resp.status_code} {category}: {message}",
-                          status=resp.status_code, category=category)
+                raise cls(
+                    f"HubSpot {what} failed: HTTP {resp.status_code} {category}: {message}",
+                    status=resp.status_code,
+                    category=category,
+                )
             try:
                 return json.loads(resp.text)
             except ValueError:
                 problem, delay = "invalid or truncated JSON body", self._wait(attempt, None)
-                logger.warning("HubSpot %s: %s (%d bytes), retrying in %.1fs", what, problem, len(resp.text), delay)
+                logger.warning(
+                    "HubSpot %s: %s (%d bytes), retrying in %.1fs", what, problem, len(resp.text), delay
+                )
         raise HubSpotError(f"HubSpot {what} failed after {self.max_attempts} attempts: {problem}")
 
     # paging ------------------------------------------------------------------------------------
-    def pages(self, path: str, what: str, params: dict[str, Any] | None = None,
-              key: str = "results") -> Iterator[list[dict[str, Any]]]:
+    def pages(
+        self, path: str, what: str, params: dict[str, Any] | None = None, key: str = "results"
+    ) -> Iterator[list[dict[str, Any]]]:
         """GET list pages, following ``paging.next.after`` until a page has no ``paging`` key."""
         params = dict(params or {})
         seen_after: set[str] = set()
@@ -135,13 +160,25 @@ class HubSpotClient:
 
     def search_max_modified(self, obj: str, prop: str) -> int | None:
         """The greatest last-modified time (epoch ms) the search index holds for ``obj``."""
-        body = {"sorts": [{"propertyName": prop, "direction": "DESCENDING"}], "properties": [prop], "limit": 1}
+        body = {
+            "sorts": [{"propertyName": prop, "direction": "DESCENDING"}],
+            "properties": [prop],
+            "limit": 1,
+        }
         page = self.request("POST", f"/crm/v3/objects/{obj}/search", f"{obj} search (max {prop})", body=body)
         results = page.get("results") or []
         return _ms(results[0]["properties"].get(prop)) if results else None
 
-    def search(self, obj: str, prop: str, lo: int, hi: int, properties: list[str],
-               cap: int | None = None, page_limit: int | None = None) -> Iterator[list[dict[str, Any]]]:
+    def search(
+        self,
+        obj: str,
+        prop: str,
+        lo: int,
+        hi: int,
+        properties: list[str],
+        cap: int | None = None,
+        page_limit: int | None = None,
+    ) -> Iterator[list[dict[str, Any]]]:
         """Records with ``lo <= prop < hi`` (epoch ms), windows split in two while ``total`` exceeds ``cap``.
 
         A window whose ``total`` changes while it is paged (a record moved out, shifting the offsets) is read
@@ -152,19 +189,30 @@ class HubSpotClient:
         page_limit = page_limit or settings.SEARCH_PAGE_LIMIT
         for _ in range(3):
             body: dict[str, Any] = {
-                "filterGroups": [{"filters": [{"propertyName": prop, "operator": "GTE", "value": str(lo)},
-                                              {"propertyName": prop, "operator": "LT", "value": str(hi)}]}],
+                "filterGroups": [
+                    {
+                        "filters": [
+                            {"propertyName": prop, "operator": "GTE", "value": str(lo)},
+                            {"propertyName": prop, "operator": "LT", "value": str(hi)},
+                        ]
+                    }
+                ],
                 "sorts": [{"propertyName": prop, "direction": "ASCENDING"}],
-                "properties": properties, "limit": page_limit,
+                "properties": properties,
+                "limit": page_limit,
             }
             page = self.request("POST", f"/crm/v3/objects/{obj}/search", what, body=body)
             total = int(page.get("total", 0))
             if total > cap:
                 if hi - lo <= 1:
-                    raise HubSpotError(f"HubSpot {what}: {total} records share the last-modified millisecond {lo}; "
-                                       f"more than the {cap}-result search cap, cannot be windowed")
+                    raise HubSpotError(
+                        f"HubSpot {what}: {total} records share the last-modified millisecond {lo}; "
+                        f"more than the {cap}-result search cap, cannot be windowed"
+                    )
                 mid = (lo + hi) // 2
-                logger.info("HubSpot %s: %d results in [%d, %d) > cap %d, splitting", what, total, lo, hi, cap)
+                logger.info(
+                    "HubSpot %s: %d results in [%d, %d) > cap %d, splitting", what, total, lo, hi, cap
+                )
                 yield from self.search(obj, prop, lo, mid, properties, cap, page_limit)
                 yield from self.search(obj, prop, mid, hi, properties, cap, page_limit)
                 return
@@ -174,27 +222,42 @@ class HubSpotClient:
                 after = ((page.get("paging") or {}).get("next") or {}).get("after")
                 if not after:
                     break
-                page = self.request("POST", f"/crm/v3/objects/{obj}/search", what, body={**body, "after": after})
+                page = self.request(
+                    "POST", f"/crm/v3/objects/{obj}/search", what, body={**body, "after": after}
+                )
                 stable = stable and int(page.get("total", total)) == total
             if stable:
                 return
-            logger.warning("HubSpot %s: total changed while paging [%d, %d), reading the window again", what, lo, hi)
+            logger.warning(
+                "HubSpot %s: total changed while paging [%d, %d), reading the window again", what, lo, hi
+            )
         raise HubSpotError(f"HubSpot {what}: window [{lo}, {hi}) kept changing while paged")
 
-    def batch_read(self, obj: str, ids: list[str], properties: list[str], history: list[str]) -> list[dict[str, Any]]:
+    def batch_read(
+        self, obj: str, ids: list[str], properties: list[str], history: list[str]
+    ) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for i in range(0, len(ids), settings.BATCH_READ_LIMIT):
-            body = {"inputs": [{"id": x} for x in ids[i:i + settings.BATCH_READ_LIMIT]], "properties": properties,
-                    "propertiesWithHistory": history}
-            out += self.request("POST", f"/crm/v3/objects/{obj}/batch/read", f"{obj} batch read", body=body)["results"]
+            body = {
+                "inputs": [{"id": x} for x in ids[i : i + settings.BATCH_READ_LIMIT]],
+                "properties": properties,
+                "propertiesWithHistory": history,
+            }
+            out += self.request("POST", f"/crm/v3/objects/{obj}/batch/read", f"{obj} batch read", body=body)[
+                "results"
+            ]
         return out
 
     def associations(self, from_type: str, to_type: str, ids: list[str]) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for i in range(0, len(ids), settings.ASSOCIATION_BATCH_LIMIT):
-            body = {"inputs": [{"id": x} for x in ids[i:i + settings.ASSOCIATION_BATCH_LIMIT]]}
-            page = self.request("POST", f"/crm/v4/associations/{from_type}/{to_type}/batch/read",
-                                f"{from_type}->{to_type} associations", body=body)
+            body = {"inputs": [{"id": x} for x in ids[i : i + settings.ASSOCIATION_BATCH_LIMIT]]}
+            page = self.request(
+                "POST",
+                f"/crm/v4/associations/{from_type}/{to_type}/batch/read",
+                f"{from_type}->{to_type} associations",
+                body=body,
+            )
             out += page.get("results") or []
         return out
 

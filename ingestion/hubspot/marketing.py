@@ -16,8 +16,15 @@ from ingestion.hubspot import settings
 from ingestion.hubspot.helpers import HubSpotClient
 from ingestion.hubspot.properties import parse_datetime
 
-CAMPAIGN_PROPERTIES = ("hs_name", "hs_start_date", "hs_end_date", "hs_campaign_status", "hs_audience",
-                       "hs_currency_code", "hs_budget_items_sum_amount")
+CAMPAIGN_PROPERTIES = (
+    "hs_name",
+    "hs_start_date",
+    "hs_end_date",
+    "hs_campaign_status",
+    "hs_audience",
+    "hs_currency_code",
+    "hs_budget_items_sum_amount",
+)
 
 
 def ts() -> dict[str, Any]:
@@ -33,13 +40,27 @@ def owners(client: HubSpotClient) -> DltResource:
     def rows() -> Iterator[list[dict[str, Any]]]:
         for archived in ("false", "true"):
             for page in client.pages("/crm/v3/owners", "owners", {"limit": 100, "archived": archived}):
-                yield [{"id": str(o["id"]), "email": o.get("email"), "first_name": o.get("firstName"),
-                        "last_name": o.get("lastName"), "user_id": None if o.get("userId") is None else str(o["userId"]),
-                        "created_at": parse_datetime(o.get("createdAt")), "updated_at": parse_datetime(o.get("updatedAt")),
-                        "archived": bool(o.get("archived"))} for o in page]
+                yield [
+                    {
+                        "id": str(o["id"]),
+                        "email": o.get("email"),
+                        "first_name": o.get("firstName"),
+                        "last_name": o.get("lastName"),
+                        "user_id": None if o.get("userId") is None else str(o["userId"]),
+                        "created_at": parse_datetime(o.get("createdAt")),
+                        "updated_at": parse_datetime(o.get("updatedAt")),
+                        "archived": bool(o.get("archived")),
+                    }
+                    for o in page
+                ]
 
-    return dlt.resource(rows, name="owners", write_disposition="replace", primary_key="id",
-                        columns={"created_at": ts(), "updated_at": ts()})
+    return dlt.resource(
+        rows,
+        name="owners",
+        write_disposition="replace",
+        primary_key="id",
+        columns={"created_at": ts(), "updated_at": ts()},
+    )
 
 
 def pipelines(client: HubSpotClient) -> list[DltResource]:
@@ -47,9 +68,17 @@ def pipelines(client: HubSpotClient) -> list[DltResource]:
         return client.request("GET", "/crm/v3/pipelines/deals", "deal pipelines")["results"]
 
     def pipeline_rows() -> Iterator[list[dict[str, Any]]]:
-        yield [{"id": p["id"], "label": p.get("label"), "display_order": p.get("displayOrder"),
-                "archived": bool(p.get("archived")), "created_at": parse_datetime(p.get("createdAt")),
-                "updated_at": parse_datetime(p.get("updatedAt"))} for p in fetch()]
+        yield [
+            {
+                "id": p["id"],
+                "label": p.get("label"),
+                "display_order": p.get("displayOrder"),
+                "archived": bool(p.get("archived")),
+                "created_at": parse_datetime(p.get("createdAt")),
+                "updated_at": parse_datetime(p.get("updatedAt")),
+            }
+            for p in fetch()
+        ]
 
     def stage_rows() -> Iterator[list[dict[str, Any]]]:
         out = []
@@ -57,17 +86,34 @@ def pipelines(client: HubSpotClient) -> list[DltResource]:
             for s in p.get("stages") or []:
                 meta = s.get("metadata") or {}
                 prob = meta.get("probability")
-                out.append({"pipeline_id": p["id"], "stage_id": s["id"], "label": s.get("label"),
-                            "display_order": s.get("displayOrder"), "archived": bool(s.get("archived")),
-                            "probability": None if prob in (None, "") else float(prob),
-                            "is_closed": str(meta.get("isClosed", "false")).lower() == "true"})
+                out.append(
+                    {
+                        "pipeline_id": p["id"],
+                        "stage_id": s["id"],
+                        "label": s.get("label"),
+                        "display_order": s.get("displayOrder"),
+                        "archived": bool(s.get("archived")),
+                        "probability": None if prob in (None, "") else float(prob),
+                        "is_closed": str(meta.get("isClosed", "false")).lower() == "true",
+                    }
+                )
         yield out
 
     return [
-        dlt.resource(pipeline_rows, name="deal_pipelines", write_disposition="replace", primary_key="id",
-                     columns={"created_at": ts(), "updated_at": ts()}),
-        dlt.resource(stage_rows, name="deal_pipeline_stages", write_disposition="replace",
-                     primary_key=["pipeline_id", "stage_id"], columns={"probability": {"data_type": "double"}}),
+        dlt.resource(
+            pipeline_rows,
+            name="deal_pipelines",
+            write_disposition="replace",
+            primary_key="id",
+            columns={"created_at": ts(), "updated_at": ts()},
+        ),
+        dlt.resource(
+            stage_rows,
+            name="deal_pipeline_stages",
+            write_disposition="replace",
+            primary_key=["pipeline_id", "stage_id"],
+            columns={"probability": {"data_type": "double"}},
+        ),
     ]
 
 
@@ -78,19 +124,39 @@ def campaigns(client: HubSpotClient) -> DltResource:
             out = []
             for c in page:
                 props = c.get("properties") or {}
-                out.append({"id": c["id"], "name": props.get("hs_name"),
-                            "start_date": dt.date.fromisoformat(props["hs_start_date"]) if props.get("hs_start_date") else None,
-                            "end_date": dt.date.fromisoformat(props["hs_end_date"]) if props.get("hs_end_date") else None,
-                            "status": props.get("hs_campaign_status"), "audience": props.get("hs_audience"),
-                            "currency_code": props.get("hs_currency_code"),
-                            "budget_amount": props.get("hs_budget_items_sum_amount"),
-                            "created_at": parse_datetime(c.get("createdAt")),
-                            "updated_at": parse_datetime(c.get("updatedAt"))})
+                out.append(
+                    {
+                        "id": c["id"],
+                        "name": props.get("hs_name"),
+                        "start_date": dt.date.fromisoformat(props["hs_start_date"])
+                        if props.get("hs_start_date")
+                        else None,
+                        "end_date": dt.date.fromisoformat(props["hs_end_date"])
+                        if props.get("hs_end_date")
+                        else None,
+                        "status": props.get("hs_campaign_status"),
+                        "audience": props.get("hs_audience"),
+                        "currency_code": props.get("hs_currency_code"),
+                        "budget_amount": props.get("hs_budget_items_sum_amount"),
+                        "created_at": parse_datetime(c.get("createdAt")),
+                        "updated_at": parse_datetime(c.get("updatedAt")),
+                    }
+                )
             yield out
 
-    return dlt.resource(rows, name="campaigns", write_disposition="replace", primary_key="id",
-                        columns={"start_date": {"data_type": "date"}, "end_date": {"data_type": "date"},
-                                 "budget_amount": {"data_type": "decimal"}, "created_at": ts(), "updated_at": ts()})
+    return dlt.resource(
+        rows,
+        name="campaigns",
+        write_disposition="replace",
+        primary_key="id",
+        columns={
+            "start_date": {"data_type": "date"},
+            "end_date": {"data_type": "date"},
+            "budget_amount": {"data_type": "decimal"},
+            "created_at": ts(),
+            "updated_at": ts(),
+        },
+    )
 
 
 def _forms(client: HubSpotClient) -> list[dict[str, Any]]:
@@ -99,12 +165,25 @@ def _forms(client: HubSpotClient) -> list[dict[str, Any]]:
 
 def forms(client: HubSpotClient) -> DltResource:
     def rows() -> Iterator[list[dict[str, Any]]]:
-        yield [{"id": f["id"], "name": f.get("name"), "form_type": f.get("formType"),
-                "archived": bool(f.get("archived")), "created_at": parse_datetime(f.get("createdAt")),
-                "updated_at": parse_datetime(f.get("updatedAt"))} for f in _forms(client)]
+        yield [
+            {
+                "id": f["id"],
+                "name": f.get("name"),
+                "form_type": f.get("formType"),
+                "archived": bool(f.get("archived")),
+                "created_at": parse_datetime(f.get("createdAt")),
+                "updated_at": parse_datetime(f.get("updatedAt")),
+            }
+            for f in _forms(client)
+        ]
 
-    return dlt.resource(rows, name="forms", write_disposition="replace", primary_key="id",
-                        columns={"created_at": ts(), "updated_at": ts()})
+    return dlt.resource(
+        rows,
+        name="forms",
+        write_disposition="replace",
+        primary_key="id",
+        columns={"created_at": ts(), "updated_at": ts()},
+    )
 
 
 def form_submissions(client: HubSpotClient) -> DltResource:
@@ -127,8 +206,13 @@ def form_submissions(client: HubSpotClient) -> DltResource:
                     break
         state["form_cursors"] = newest
 
-    return dlt.resource(rows, name="form_submissions", write_disposition="merge", primary_key="submission_id",
-                        columns={"submitted_at": ts(), "values": {"data_type": "json"}})
+    return dlt.resource(
+        rows,
+        name="form_submissions",
+        write_disposition="merge",
+        primary_key="submission_id",
+        columns={"submitted_at": ts(), "values": {"data_type": "json"}},
+    )
 
 
 def _submission(form_id: str, s: dict[str, Any]) -> dict[str, Any]:
@@ -137,9 +221,14 @@ def _submission(form_id: str, s: dict[str, Any]) -> dict[str, Any]:
     email = next((v.get("value") for v in values if v.get("name") == "email"), None)
     # conversionId identifies a submission; older submissions may lack it: then a hash of its content
     sid = s.get("conversionId") or hashlib.sha256(key.encode()).hexdigest()[:32]
-    return {"submission_id": str(sid), "form_id": form_id,
-            "submitted_at": _ms_time(s["submittedAt"]), "page_url": s.get("pageUrl"), "email": email,
-            "values": values}
+    return {
+        "submission_id": str(sid),
+        "form_id": form_id,
+        "submitted_at": _ms_time(s["submittedAt"]),
+        "page_url": s.get("pageUrl"),
+        "email": email,
+        "values": values,
+    }
 
 
 def email_events(client: HubSpotClient, initial_ms: int) -> DltResource:
@@ -158,15 +247,31 @@ def email_events(client: HubSpotClient, initial_ms: int) -> DltResource:
             events = page.get("events") or []
             if events:
                 newest = max(newest, *(int(e["created"]) for e in events))
-                yield [{"id": e["id"], "type": e.get("type"), "recipient": e.get("recipient"),
-                        "email_campaign_id": None if e.get("emailCampaignId") is None else str(e["emailCampaignId"]),
-                        "created_at": _ms_time(e.get("created")), "portal_id": e.get("portalId"),
-                        "app_id": e.get("appId"), "sent_by_id": (e.get("sentBy") or {}).get("id"),
-                        "sent_by_created_at": _ms_time((e.get("sentBy") or {}).get("created"))} for e in events]
+                yield [
+                    {
+                        "id": e["id"],
+                        "type": e.get("type"),
+                        "recipient": e.get("recipient"),
+                        "email_campaign_id": None
+                        if e.get("emailCampaignId") is None
+                        else str(e["emailCampaignId"]),
+                        "created_at": _ms_time(e.get("created")),
+                        "portal_id": e.get("portalId"),
+                        "app_id": e.get("appId"),
+                        "sent_by_id": (e.get("sentBy") or {}).get("id"),
+                        "sent_by_created_at": _ms_time((e.get("sentBy") or {}).get("created")),
+                    }
+                    for e in events
+                ]
             if not page.get("hasMore"):
                 break
             offset = page.get("offset")
         state["email_events_cursor"] = newest
 
-    return dlt.resource(rows, name="email_events", write_disposition="merge", primary_key="id",
-                        columns={"created_at": ts(), "sent_by_created_at": ts()})
+    return dlt.resource(
+        rows,
+        name="email_events",
+        write_disposition="merge",
+        primary_key="id",
+        columns={"created_at": ts(), "sent_by_created_at": ts()},
+    )

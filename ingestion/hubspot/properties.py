@@ -49,7 +49,11 @@ def cast(value: str | None, kind: str) -> Any:
         if kind == "datetime":
             return parse_datetime(value)
         if kind == "date":
-            return parse_datetime(value).date() if "T" in value or value.isdigit() else dt.date.fromisoformat(value)
+            return (
+                parse_datetime(value).date()
+                if "T" in value or value.isdigit()
+                else dt.date.fromisoformat(value)
+            )
         if kind == "bool":
             if value.lower() not in ("true", "false"):
                 raise BadValue(f"{value!r} is not true/false")

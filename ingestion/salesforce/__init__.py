@@ -57,14 +57,21 @@ def build_soql(object_name: str, fields: Sequence[str], since: Any, until: Any =
     )
 
 
-def _object_resource(client: SalesforceClient, object_name: str, describe: dict[str, Any],
-                     initial_value: Any, window: tuple[Any, Any] | None = None) -> DltResource:
+def _object_resource(
+    client: SalesforceClient,
+    object_name: str,
+    describe: dict[str, Any],
+    initial_value: Any,
+    window: tuple[Any, Any] | None = None,
+) -> DltResource:
     fields = [f for f in describe["fields"] if f["type"] not in settings.COMPOUND_TYPES]
     names = [f["name"] for f in fields]
     types = {f["name"]: f["type"] for f in fields}
     if settings.CURSOR_FIELD not in types or settings.PRIMARY_KEY not in types:
-        raise SalesforceError(f"{object_name} has no {settings.CURSOR_FIELD} or {settings.PRIMARY_KEY} field",
-                              object_name=object_name)
+        raise SalesforceError(
+            f"{object_name} has no {settings.CURSOR_FIELD} or {settings.PRIMARY_KEY} field",
+            object_name=object_name,
+        )
     include_deleted = "IsDeleted" in types  # queryAll: deleted rows arrive with IsDeleted = true
     name = table_name(object_name)
     # closed range: rows equal to the last cursor value are re-read; dlt drops the ones it already saw

@@ -38,8 +38,15 @@ class SalesforceCredentials(CredentialsConfiguration):
 class SalesforceError(Exception):
     """A Salesforce call failed; the message names the object, SOQL, status and errorCode (no secrets)."""
 
-    def __init__(self, message: str, *, status: int | None = None, error_code: str | None = None,
-                 object_name: str | None = None, soql: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        error_code: str | None = None,
+        object_name: str | None = None,
+        soql: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.status, self.error_code, self.object_name, self.soql = status, error_code, object_name, soql
 
@@ -100,8 +107,10 @@ class SalesforceClient:
         creds = self.credentials
         if not self._can_refresh():
             if not creds.access_token:
-                raise SalesforceAuthError("Salesforce credentials need client_id and client_secret "
-                                          "(plus username/password for the password grant) or an access_token")
+                raise SalesforceAuthError(
+                    "Salesforce credentials need client_id and client_secret "
+                    "(plus username/password for the password grant) or an access_token"
+                )
             self._token = str(creds.access_token)
             self.instance_url = (creds.instance_url or self.base_url).rstrip("/")
             return
@@ -116,11 +125,16 @@ class SalesforceClient:
             code, message = _error_details(resp)
             raise SalesforceAuthError(
                 f"Salesforce authentication failed at {url} ({form['grant_type']} grant): "
-                f"HTTP {resp.status_code} {code}: {message}", status=resp.status_code, error_code=code)
+                f"HTTP {resp.status_code} {code}: {message}",
+                status=resp.status_code,
+                error_code=code,
+            )
         body = resp.json()
         self._token = body["access_token"]
         self.instance_url = str(body.get("instance_url") or self.base_url).rstrip("/")
-        logger.info("Salesforce: authenticated (%s grant), instance %s", form["grant_type"], self.instance_url)
+        logger.info(
+            "Salesforce: authenticated (%s grant), instance %s", form["grant_type"], self.instance_url
+        )
 
     # HTTP ------------------------------------------------------------------------------------
     def _wait(self, attempt: int, resp: requests.Response | None) -> float:
@@ -144,8 +158,10 @@ class SalesforceClient:
                 resp = self.session.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
             except (requests.ConnectionError, requests.Timeout) as e:
                 if attempt + 1 >= self.max_attempts:
-                    raise SalesforceError(f"Salesforce {what}: connection failed after {attempt + 1} "
-                                          f"attempts: {type(e).__name__}") from e
+                    raise SalesforceError(
+                        f"Salesforce {what}: connection failed after {attempt + 1} "
+                        f"attempts: {type(e).__name__}"
+                    ) from e
                 delay = self._wait(attempt, None)
                 logger.warning("Salesforce %s: %s, retrying in %.1fs", what, type(e).__name__, delay)
                 time.sleep(delay)
@@ -161,8 +177,15 @@ class SalesforceClient:
             return resp
         raise AssertionError("unreachable")
 
-    def get_json(self, url: str, what: str, object_name: str | None = None, soql: str | None = None,
-                 headers: dict[str, str] | None = None, params: dict[str, str] | None = None) -> Any:
+    def get_json(
+        self,
+        url: str,
+        what: str,
+        object_name: str | None = None,
+        soql: str | None = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> Any:
         """GET a data URL (absolute or instance-relative) and parse JSON with exact decimals."""
         if self._token is None:
             self.authenticate()
@@ -181,7 +204,10 @@ class SalesforceClient:
                 text += f" (SOQL: {soql[:500]})"
             cls = SalesforceError
             if code == "REQUEST_LIMIT_EXCEEDED":
-                cls, text = SalesforceApiLimitError, text + f" [API usage {self.api_usage}; wait for the 24h window]"
+                cls, text = (
+                    SalesforceApiLimitError,
+                    text + f" [API usage {self.api_usage}; wait for the 24h window]",
+                )
             elif resp.status_code == 401:
                 cls = SalesforceAuthError
             raise cls(text, status=resp.status_code, error_code=code, object_name=object_name, soql=soql)

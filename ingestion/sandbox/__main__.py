@@ -14,7 +14,9 @@ from ingestion.sandbox.generator import DEFAULT_END_DATE, DEFAULT_START_DATE, Sa
 
 
 def _company(args: argparse.Namespace) -> SandboxCompany:
-    return generate_company(seed=args.seed, scale=args.scale, start_date=args.start_date, end_date=args.end_date)
+    return generate_company(
+        seed=args.seed, scale=args.scale, start_date=args.start_date, end_date=args.end_date
+    )
 
 
 def _ground_truth(args: argparse.Namespace) -> int:

@@ -21,9 +21,15 @@ from ingestion.sandbox.generator_deals import history_row, stage_fields
 from ingestion.sandbox.org import SalesforceOrg
 
 GAP_RULES = (
-    "opportunities_without_contact", "opportunities_without_touch_before_creation",
-    "won_deals_without_marketing_touch", "amount_missing_or_unknown_currency", "persons_without_account",
-    "persons_without_source", "invalid_emails", "duplicate_persons", "touches_without_campaign_or_channel",
+    "opportunities_without_contact",
+    "opportunities_without_touch_before_creation",
+    "won_deals_without_marketing_touch",
+    "amount_missing_or_unknown_currency",
+    "persons_without_account",
+    "persons_without_source",
+    "invalid_emails",
+    "duplicate_persons",
+    "touches_without_campaign_or_channel",
     "campaigns_without_cost",
 )
 UNKNOWN_CURRENCY = "XYZ"  # not in seeds/exchange_rates.csv
@@ -111,19 +117,42 @@ def clean_company(company: SandboxCompany) -> dict[str, int]:
 
 def _add_role(org: SalesforceOrg, opp: dict[str, Any], contact_id: str) -> dict[str, Any]:
     when = opp["CreatedDate"] + dt.timedelta(hours=1)
-    return _now(org, org.insert("OpportunityContactRole", {
-        "OpportunityId": opp["Id"], "ContactId": contact_id, "Role": "Decision Maker", "IsPrimary": True,
-        "CreatedDate": when, "LastModifiedDate": when, "SystemModstamp": when,
-    }))
+    return _now(
+        org,
+        org.insert(
+            "OpportunityContactRole",
+            {
+                "OpportunityId": opp["Id"],
+                "ContactId": contact_id,
+                "Role": "Decision Maker",
+                "IsPrimary": True,
+                "CreatedDate": when,
+                "LastModifiedDate": when,
+                "SystemModstamp": when,
+            },
+        ),
+    )
 
 
 def _add_member(org: SalesforceOrg, campaign_id: str, contact_id: str, when: dt.datetime) -> dict[str, Any]:
     """A campaign member that responded on ``when``'s date (a touch at midnight UTC of that date)."""
     at = dt.datetime(when.year, when.month, when.day, tzinfo=dt.UTC)
-    return _now(org, org.insert("CampaignMember", {
-        "CampaignId": campaign_id, "ContactId": contact_id, "LeadId": None, "Status": "Responded",
-        "HasResponded": True, "FirstRespondedDate": at.date(), "CreatedDate": at, "SystemModstamp": at,
-    }))
+    return _now(
+        org,
+        org.insert(
+            "CampaignMember",
+            {
+                "CampaignId": campaign_id,
+                "ContactId": contact_id,
+                "LeadId": None,
+                "Status": "Responded",
+                "HasResponded": True,
+                "FirstRespondedDate": at.date(),
+                "CreatedDate": at,
+                "SystemModstamp": at,
+            },
+        ),
+    )
 
 
 class _Injector:
@@ -159,21 +188,57 @@ class _Injector:
         stamp = {"CreatedDate": created, "LastModifiedDate": created, "SystemModstamp": created}
         domain = f"gapco{i}{'won' if won else 'open'}.example"
         owner = self.users[i % len(self.users)]
-        account = org.insert("Account", {"Name": f"Gap Co {i}", "Type": "Prospect", "Industry": "Software",
-                                         "NumberOfEmployees": 500, "Website": f"https://www.{domain}",
-                                         "CurrencyIsoCode": "USD", "OwnerId": owner, **stamp})
-        contact = org.insert("Contact", {"AccountId": account["Id"], "FirstName": "Gap", "LastName": f"Buyer{i}",
-                                         "Name": f"Gap Buyer{i}", "Email": f"buyer@{domain}", "LeadSource": "Web",
-                                         "OwnerId": owner, **stamp})
+        account = org.insert(
+            "Account",
+            {
+                "Name": f"Gap Co {i}",
+                "Type": "Prospect",
+                "Industry": "Software",
+                "NumberOfEmployees": 500,
+                "Website": f"https://www.{domain}",
+                "CurrencyIsoCode": "USD",
+                "OwnerId": owner,
+                **stamp,
+            },
+        )
+        contact = org.insert(
+            "Contact",
+            {
+                "AccountId": account["Id"],
+                "FirstName": "Gap",
+                "LastName": f"Buyer{i}",
+                "Name": f"Gap Buyer{i}",
+                "Email": f"buyer@{domain}",
+                "LeadSource": "Web",
+                "OwnerId": owner,
+                **stamp,
+            },
+        )
         close = (self.end - dt.timedelta(days=5)).date() if won else (self.end + dt.timedelta(days=30)).date()
         stage = WON if won else "Prospecting"
-        opp = org.insert("Opportunity", {"AccountId": account["Id"], "Name": f"Gap Co {i} - New", "Type": NEW_BUSINESS,
-                                         "Amount": Decimal("20000.00"), "CurrencyIsoCode": "USD", "CloseDate": close,
-                                         "LeadSource": "Web", "OwnerId": owner, "Term_Months__c": 12.0,
-                                         "CreatedDate": created, "SystemModstamp": created, **stage_fields(stage)})
+        opp = org.insert(
+            "Opportunity",
+            {
+                "AccountId": account["Id"],
+                "Name": f"Gap Co {i} - New",
+                "Type": NEW_BUSINESS,
+                "Amount": Decimal("20000.00"),
+                "CurrencyIsoCode": "USD",
+                "CloseDate": close,
+                "LeadSource": "Web",
+                "OwnerId": owner,
+                "Term_Months__c": 12.0,
+                "CreatedDate": created,
+                "SystemModstamp": created,
+                **stage_fields(stage),
+            },
+        )
         org.insert("OpportunityHistory", history_row(opp, created, "Prospecting", opp["Amount"], close))
         if won:
-            org.insert("OpportunityHistory", history_row(opp, created + dt.timedelta(days=30), WON, opp["Amount"], close))
+            org.insert(
+                "OpportunityHistory",
+                history_row(opp, created + dt.timedelta(days=30), WON, opp["Amount"], close),
+            )
         _add_role(org, opp, contact["Id"])
         for rec in (account, contact, opp):
             _now(org, rec)
@@ -224,11 +289,23 @@ def inject_gaps(company: SandboxCompany, seed: int, counts: dict[str, int]) -> d
         org.update("Contact", contact["Id"], {"Email": str(contact["Email"]).replace("@", ".")})
         out["invalid_emails"].append(contact["Id"])
     for contact in inj.contacts(counts.get("duplicate_persons", 0)):
-        lead = org.insert("Lead", {"FirstName": contact["FirstName"], "LastName": contact["LastName"],
-                            "Name": contact["Name"], "Email": f" {str(contact['Email']).upper()} ",
-                            "Company": "Gap duplicate", "LeadSource": "Web", "IsConverted": False,
-                            "Status": "Open - Not Contacted", "OwnerId": contact["OwnerId"],
-                            "CreatedDate": inj.end, "LastModifiedDate": inj.end, "SystemModstamp": inj.end})
+        lead = org.insert(
+            "Lead",
+            {
+                "FirstName": contact["FirstName"],
+                "LastName": contact["LastName"],
+                "Name": contact["Name"],
+                "Email": f" {str(contact['Email']).upper()} ",
+                "Company": "Gap duplicate",
+                "LeadSource": "Web",
+                "IsConverted": False,
+                "Status": "Open - Not Contacted",
+                "OwnerId": contact["OwnerId"],
+                "CreatedDate": inj.end,
+                "LastModifiedDate": inj.end,
+                "SystemModstamp": inj.end,
+            },
+        )
         _now(org, lead)
         out["duplicate_persons"].append(contact["Id"])
     campaigns = _live(org, "Campaign")
@@ -240,11 +317,24 @@ def inject_gaps(company: SandboxCompany, seed: int, counts: dict[str, int]) -> d
     if touches:
         start = (inj.end - dt.timedelta(days=20)).date()
         owner = inj.users[0]
-        podcast = org.insert("Campaign", {
-            "Name": "Gap podcast", "Type": UNMAPPED_CAMPAIGN_TYPE, "Status": "Completed", "StartDate": start,
-            "EndDate": start, "BudgetedCost": Decimal("1000.00"), "ActualCost": Decimal("900.00"),
-            "CurrencyIsoCode": "USD", "IsActive": False, "OwnerId": owner, "CreatedDate": inj.end - dt.timedelta(days=30),
-            "LastModifiedDate": inj.end - dt.timedelta(days=30), "SystemModstamp": inj.end - dt.timedelta(days=30)})
+        podcast = org.insert(
+            "Campaign",
+            {
+                "Name": "Gap podcast",
+                "Type": UNMAPPED_CAMPAIGN_TYPE,
+                "Status": "Completed",
+                "StartDate": start,
+                "EndDate": start,
+                "BudgetedCost": Decimal("1000.00"),
+                "ActualCost": Decimal("900.00"),
+                "CurrencyIsoCode": "USD",
+                "IsActive": False,
+                "OwnerId": owner,
+                "CreatedDate": inj.end - dt.timedelta(days=30),
+                "LastModifiedDate": inj.end - dt.timedelta(days=30),
+                "SystemModstamp": inj.end - dt.timedelta(days=30),
+            },
+        )
         _now(org, podcast)
         for contact in inj.contacts(touches):
             member = _add_member(org, podcast["Id"], contact["Id"], inj.end - dt.timedelta(days=10))

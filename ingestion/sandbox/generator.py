@@ -20,8 +20,13 @@ from ingestion.sandbox.generator_base import (
 from ingestion.sandbox.org import SalesforceOrg
 
 __all__ = [
-    "ICP_INDUSTRIES", "ICP_MAX_EMPLOYEES", "ICP_MIN_EMPLOYEES", "ICP_SHARE", "SandboxCompany",
-    "generate_company", "is_icp",
+    "ICP_INDUSTRIES",
+    "ICP_MAX_EMPLOYEES",
+    "ICP_MIN_EMPLOYEES",
+    "ICP_SHARE",
+    "SandboxCompany",
+    "generate_company",
+    "is_icp",
 ]
 
 DEFAULT_START_DATE = dt.date(2024, 7, 1)
@@ -47,13 +52,19 @@ class SandboxCompany:
         kwargs.setdefault("as_of_date", self.end_date)
         return compute_ground_truth(self.salesforce, **kwargs)
 
-    def apply_changes(self, seed: int, new_opportunities: int = 5, updated_opportunities: int = 5,
-                      deleted_opportunities: int = 2) -> dict[str, list[str]]:
+    def apply_changes(
+        self,
+        seed: int,
+        new_opportunities: int = 5,
+        updated_opportunities: int = 5,
+        deleted_opportunities: int = 2,
+    ) -> dict[str, list[str]]:
         """Add, update and delete opportunities now (see ``ingestion.sandbox.changes``)."""
         from ingestion.sandbox.changes import apply_changes
 
-        return apply_changes(self.salesforce, seed, new_opportunities, updated_opportunities,
-                             deleted_opportunities)
+        return apply_changes(
+            self.salesforce, seed, new_opportunities, updated_opportunities, deleted_opportunities
+        )
 
     def summary(self) -> dict[str, dict[str, int]]:
         """Row counts per object: all, live and deleted."""
@@ -65,8 +76,12 @@ class SandboxCompany:
         return out
 
 
-def generate_company(seed: int = 42, scale: float = 1.0, start_date: dt.date = DEFAULT_START_DATE,
-                     end_date: dt.date = DEFAULT_END_DATE) -> SandboxCompany:
+def generate_company(
+    seed: int = 42,
+    scale: float = 1.0,
+    start_date: dt.date = DEFAULT_START_DATE,
+    end_date: dt.date = DEFAULT_END_DATE,
+) -> SandboxCompany:
     """Generate the sandbox company: same arguments, same records (no wall clock, no global random)."""
     if scale <= 0:
         raise ValueError("scale must be positive")
@@ -85,8 +100,11 @@ def _generate(seed: int, scale: float, start_date: dt.date, end_date: dt.date) -
     end = dt.datetime(end_date.year, end_date.month, end_date.day, HISTORY_END_HOUR, tzinfo=dt.UTC)
     org = SalesforceOrg(clock_start=end)
     ctx = GenContext(
-        rng=random.Random(seed), org=org, scale=scale,
-        start=dt.datetime(start_date.year, start_date.month, start_date.day, tzinfo=dt.UTC), end=end,
+        rng=random.Random(seed),
+        org=org,
+        scale=scale,
+        start=dt.datetime(start_date.year, start_date.month, start_date.day, tzinfo=dt.UTC),
+        end=end,
     )
     generator_people.make_users(ctx)
     generator_people.make_accounts(ctx)
@@ -102,5 +120,11 @@ def _generate(seed: int, scale: float, start_date: dt.date, end_date: dt.date) -
     generator_mess.delete_records(ctx)
     bulk = generator_mess.bulk_updates(ctx)
     generator_mess.late_updates(ctx, skip=bulk)
-    return SandboxCompany(salesforce=org, seed=seed, scale=scale, start_date=start_date, end_date=end_date,
-                          injected=dict(sorted(ctx.injected.items())))
+    return SandboxCompany(
+        salesforce=org,
+        seed=seed,
+        scale=scale,
+        start_date=start_date,
+        end_date=end_date,
+        injected=dict(sorted(ctx.injected.items())),
+    )

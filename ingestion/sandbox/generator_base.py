@@ -16,27 +16,57 @@ ICP_MIN_EMPLOYEES = 200
 ICP_MAX_EMPLOYEES = 5000
 ICP_SHARE = 0.4  # share of generated accounts that fit the ICP
 NON_ICP_INDUSTRIES: tuple[str, ...] = (
-    "Retail", "Manufacturing", "Education", "Hospitality", "Construction", "Media", "Transportation",
-    "Agriculture", "Government", "Non-Profit", "Energy", "Telecommunications",
+    "Retail",
+    "Manufacturing",
+    "Education",
+    "Hospitality",
+    "Construction",
+    "Media",
+    "Transportation",
+    "Agriculture",
+    "Government",
+    "Non-Profit",
+    "Energy",
+    "Telecommunications",
 )
 
 FREE_MAIL_DOMAINS: tuple[str, ...] = (
-    "gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud.com", "gmx.de", "aol.com",
+    "gmail.com",
+    "yahoo.com",
+    "outlook.com",
+    "hotmail.com",
+    "icloud.com",
+    "gmx.de",
+    "aol.com",
 )
 
 OPEN_STAGES: tuple[str, ...] = (
-    "Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote", "Negotiation/Review",
+    "Prospecting",
+    "Qualification",
+    "Needs Analysis",
+    "Proposal/Price Quote",
+    "Negotiation/Review",
 )
 WON = "Closed Won"
 LOST = "Closed Lost"
 ALL_STAGES: tuple[str, ...] = (*OPEN_STAGES, WON, LOST)
 STAGE_PROBABILITY: dict[str, float] = {
-    "Prospecting": 10.0, "Qualification": 20.0, "Needs Analysis": 40.0, "Proposal/Price Quote": 60.0,
-    "Negotiation/Review": 80.0, WON: 100.0, LOST: 0.0,
+    "Prospecting": 10.0,
+    "Qualification": 20.0,
+    "Needs Analysis": 40.0,
+    "Proposal/Price Quote": 60.0,
+    "Negotiation/Review": 80.0,
+    WON: 100.0,
+    LOST: 0.0,
 }
 STAGE_FORECAST: dict[str, str] = {
-    "Prospecting": "Pipeline", "Qualification": "Pipeline", "Needs Analysis": "Pipeline",
-    "Proposal/Price Quote": "Best Case", "Negotiation/Review": "Commit", WON: "Closed", LOST: "Omitted",
+    "Prospecting": "Pipeline",
+    "Qualification": "Pipeline",
+    "Needs Analysis": "Pipeline",
+    "Proposal/Price Quote": "Best Case",
+    "Negotiation/Review": "Commit",
+    WON: "Closed",
+    LOST: "Omitted",
 }
 
 NEW_BUSINESS = "New Business"
@@ -44,14 +74,30 @@ EXPANSION = "Existing Business - Expansion"
 RENEWAL = "Renewal"
 DOWNGRADE = "Existing Business - Downgrade"
 BUYING_ROLES: tuple[str, ...] = (
-    "Decision Maker", "Economic Buyer", "Champion", "Influencer", "Technical Evaluator", "User",
+    "Decision Maker",
+    "Economic Buyer",
+    "Champion",
+    "Influencer",
+    "Technical Evaluator",
+    "User",
 )
 CONTACT_ROLES: tuple[str, ...] = (
-    "Decision Maker", "Economic Buyer", "Champion", "Influencer", "Technical Evaluator", "Business User",
+    "Decision Maker",
+    "Economic Buyer",
+    "Champion",
+    "Influencer",
+    "Technical Evaluator",
+    "Business User",
 )
 LEAD_SOURCES: tuple[str, ...] = (
-    "Web", "Webinar", "Trade Show", "Partner Referral", "Purchased List", "Advertisement",
-    "Employee Referral", "Other",
+    "Web",
+    "Webinar",
+    "Trade Show",
+    "Partner Referral",
+    "Purchased List",
+    "Advertisement",
+    "Employee Referral",
+    "Other",
 )
 
 CENT = Decimal("0.01")

@@ -12,13 +12,35 @@ from ingestion.sandbox.generator_base import GenContext, money, stamp, utc
 # type -> (duration days range, budget range USD, member weight, statuses, responded statuses)
 CAMPAIGN_TYPES: dict[str, tuple[tuple[int, int], tuple[int, int], float, tuple[str, ...], frozenset[str]]] = {
     "Webinar": ((1, 1), (2_000, 8_000), 1.0, ("Registered", "Attended"), frozenset({"Attended"})),
-    "Conference": ((2, 4), (20_000, 90_000), 0.8, ("Registered", "Attended", "Responded"),
-                   frozenset({"Attended", "Responded"})),
-    "Trade Show": ((2, 3), (15_000, 60_000), 0.8, ("Registered", "Attended", "Responded"),
-                   frozenset({"Attended", "Responded"})),
+    "Conference": (
+        (2, 4),
+        (20_000, 90_000),
+        0.8,
+        ("Registered", "Attended", "Responded"),
+        frozenset({"Attended", "Responded"}),
+    ),
+    "Trade Show": (
+        (2, 3),
+        (15_000, 60_000),
+        0.8,
+        ("Registered", "Attended", "Responded"),
+        frozenset({"Attended", "Responded"}),
+    ),
     "Email": ((1, 7), (500, 3_000), 2.5, ("Sent", "Opened", "Clicked"), frozenset({"Clicked"})),
-    "Paid Search": ((30, 120), (10_000, 50_000), 1.2, ("Clicked", "Responded"), frozenset({"Clicked", "Responded"})),
-    "Paid Social": ((30, 90), (8_000, 40_000), 1.2, ("Clicked", "Responded"), frozenset({"Clicked", "Responded"})),
+    "Paid Search": (
+        (30, 120),
+        (10_000, 50_000),
+        1.2,
+        ("Clicked", "Responded"),
+        frozenset({"Clicked", "Responded"}),
+    ),
+    "Paid Social": (
+        (30, 90),
+        (8_000, 40_000),
+        1.2,
+        ("Clicked", "Responded"),
+        frozenset({"Clicked", "Responded"}),
+    ),
     "Content": ((60, 180), (3_000, 15_000), 1.0, ("Responded",), frozenset({"Responded"})),
     "Partners": ((30, 180), (5_000, 20_000), 0.5, ("Sent", "Responded"), frozenset({"Responded"})),
     "Website": ((90, 365), (1_000, 5_000), 1.0, ("Responded",), frozenset({"Responded"})),
@@ -42,15 +64,29 @@ def make_campaigns(ctx: GenContext) -> None:
         currency = "EUR" if rng.random() < 0.2 else "USD"
         budget = money(rng.uniform(bmin, bmax))
         created = utc(start_day) - dt.timedelta(days=rng.randint(7, 45), hours=-rng.randint(8, 17))
-        modified = min(utc(end, 20) + dt.timedelta(days=rng.randint(0, 5)), ctx.end) if done else ctx.after(created, 0, 7)
-        rec = ctx.org.insert("Campaign", {
-            "Name": f"{start_day:%Y-%m} {ctype} - {rng.choice(TOPICS)}", "Type": ctype,
-            "Status": "Completed" if done else ("In Progress" if started else "Planned"),
-            "StartDate": start_day, "EndDate": end, "BudgetedCost": budget,
-            "ActualCost": money(float(budget) * rng.uniform(0.7, 1.15)) if started else None,
-            "CurrencyIsoCode": currency, "IsActive": not done, "OwnerId": ctx.user("Marketing"),
-            "CreatedDate": created, "LastModifiedDate": max(modified, created), "SystemModstamp": max(modified, created),
-        })
+        modified = (
+            min(utc(end, 20) + dt.timedelta(days=rng.randint(0, 5)), ctx.end)
+            if done
+            else ctx.after(created, 0, 7)
+        )
+        rec = ctx.org.insert(
+            "Campaign",
+            {
+                "Name": f"{start_day:%Y-%m} {ctype} - {rng.choice(TOPICS)}",
+                "Type": ctype,
+                "Status": "Completed" if done else ("In Progress" if started else "Planned"),
+                "StartDate": start_day,
+                "EndDate": end,
+                "BudgetedCost": budget,
+                "ActualCost": money(float(budget) * rng.uniform(0.7, 1.15)) if started else None,
+                "CurrencyIsoCode": currency,
+                "IsActive": not done,
+                "OwnerId": ctx.user("Marketing"),
+                "CreatedDate": created,
+                "LastModifiedDate": max(modified, created),
+                "SystemModstamp": max(modified, created),
+            },
+        )
         ctx.campaigns.append(rec)
     ctx.campaigns.sort(key=lambda c: (c["StartDate"], c["Id"]))
     ctx.campaign_starts = [c["StartDate"] for c in ctx.campaigns]
@@ -68,8 +104,10 @@ def make_members(ctx: GenContext) -> None:
     campaigns = ctx.campaigns
     cum_weights = list(itertools.accumulate(CAMPAIGN_TYPES[c["Type"]][2] for c in campaigns))
     # per campaign: the first and last moment someone can join (from the start to two weeks after the end)
-    windows = [(utc(c["StartDate"], 8), min(utc(c["EndDate"], 18) + dt.timedelta(days=14), ctx.end))
-               for c in campaigns]
+    windows = [
+        (utc(c["StartDate"], 8), min(utc(c["EndDate"], 18) + dt.timedelta(days=14), ctx.end))
+        for c in campaigns
+    ]
     indexes = range(len(campaigns))
     seen: set[tuple[str, str]] = set()
     persons = ctx.persons
@@ -86,17 +124,25 @@ def make_members(ctx: GenContext) -> None:
             break
 
 
-def _add_member(ctx: GenContext, campaign: dict[str, Any], obj: str, person: dict[str, Any],
-                created: dt.datetime) -> None:
+def _add_member(
+    ctx: GenContext, campaign: dict[str, Any], obj: str, person: dict[str, Any], created: dt.datetime
+) -> None:
     statuses, responded_statuses = CAMPAIGN_TYPES[campaign["Type"]][3:]
     status = ctx.rng.choice(statuses)
     responded = status in responded_statuses
     responded_at = ctx.after(created, 0, 3) if responded else None
-    rec = ctx.org.insert("CampaignMember", {
-        "CampaignId": campaign["Id"], "LeadId": person["Id"] if obj == "Lead" else None,
-        "ContactId": person["Id"] if obj == "Contact" else None, "Status": status,
-        "HasResponded": responded, "FirstRespondedDate": responded_at.date() if responded_at else None,
-        "CreatedDate": created, "SystemModstamp": created,
-    })
+    rec = ctx.org.insert(
+        "CampaignMember",
+        {
+            "CampaignId": campaign["Id"],
+            "LeadId": person["Id"] if obj == "Lead" else None,
+            "ContactId": person["Id"] if obj == "Contact" else None,
+            "Status": status,
+            "HasResponded": responded,
+            "FirstRespondedDate": responded_at.date() if responded_at else None,
+            "CreatedDate": created,
+            "SystemModstamp": created,
+        },
+    )
     stamp(rec, responded_at or created)
     ctx.members_of.setdefault(person["Id"], []).append(rec)

@@ -39,7 +39,10 @@ START_STAGE: dict[str, tuple[tuple[int, ...], tuple[float, ...]]] = {
     DOWNGRADE: ((3, 4), (0.5, 0.5)),
 }
 CYCLE_DAYS: dict[str, tuple[int, int]] = {
-    NEW_BUSINESS: (20, 180), EXPANSION: (20, 120), RENEWAL: (20, 60), DOWNGRADE: (20, 60),
+    NEW_BUSINESS: (20, 180),
+    EXPANSION: (20, 120),
+    RENEWAL: (20, 60),
+    DOWNGRADE: (20, 60),
 }
 SKIP_STAGE_SHARE = 0.08
 LOSS_REASONS = ("Price", "Competitor", "No Decision", "Timing", "Missing Feature", "Budget")
@@ -61,26 +64,47 @@ def stage_path(ctx: GenContext, otype: str, icp: bool) -> tuple[list[str], bool]
         path.append(i)
 
 
-def history_row(opp: dict[str, Any], when: dt.datetime, stage: str, amount: Decimal | None,
-                close_date: dt.date) -> dict[str, Any]:
+def history_row(
+    opp: dict[str, Any], when: dt.datetime, stage: str, amount: Decimal | None, close_date: dt.date
+) -> dict[str, Any]:
     """An OpportunityHistory record (not inserted)."""
     prob = STAGE_PROBABILITY[stage]
     return {
-        "OpportunityId": opp["Id"], "StageName": stage, "Amount": amount,
-        "ExpectedRevenue": (amount * Decimal(prob) / 100).quantize(Decimal("0.01")) if amount is not None else None,
-        "CloseDate": close_date, "Probability": prob, "ForecastCategory": STAGE_FORECAST[stage],
-        "CreatedById": opp["OwnerId"], "CreatedDate": when, "SystemModstamp": when,
+        "OpportunityId": opp["Id"],
+        "StageName": stage,
+        "Amount": amount,
+        "ExpectedRevenue": (amount * Decimal(prob) / 100).quantize(Decimal("0.01"))
+        if amount is not None
+        else None,
+        "CloseDate": close_date,
+        "Probability": prob,
+        "ForecastCategory": STAGE_FORECAST[stage],
+        "CreatedById": opp["OwnerId"],
+        "CreatedDate": when,
+        "SystemModstamp": when,
     }
 
 
 def stage_fields(stage: str) -> dict[str, Any]:
     """Opportunity fields that follow from the stage."""
-    return {"StageName": stage, "IsClosed": stage in (WON, LOST), "IsWon": stage == WON,
-            "Probability": STAGE_PROBABILITY[stage], "ForecastCategoryName": STAGE_FORECAST[stage]}
+    return {
+        "StageName": stage,
+        "IsClosed": stage in (WON, LOST),
+        "IsWon": stage == WON,
+        "Probability": STAGE_PROBABILITY[stage],
+        "ForecastCategoryName": STAGE_FORECAST[stage],
+    }
 
 
-def make_opportunity(ctx: GenContext, account: dict[str, Any], otype: str, created: dt.datetime,
-                     amount: Decimal, term: int, campaign_id: str | None = None) -> dict[str, Any]:
+def make_opportunity(
+    ctx: GenContext,
+    account: dict[str, Any],
+    otype: str,
+    created: dt.datetime,
+    amount: Decimal,
+    term: int,
+    campaign_id: str | None = None,
+) -> dict[str, Any]:
     """Insert an opportunity with its history; stages after the end of history are cut (it stays open)."""
     rng = ctx.rng
     icp = is_icp(account["Industry"], account["NumberOfEmployees"])
@@ -103,7 +127,9 @@ def make_opportunity(ctx: GenContext, account: dict[str, Any], otype: str, creat
         events.append((close_at, WON if won else LOST))
         close_date = close_at.date()
     else:
-        close_date = close_at.date() if close_at.date() > end_day else end_day + dt.timedelta(days=rng.randint(7, 60))
+        close_date = (
+            close_at.date() if close_at.date() > end_day else end_day + dt.timedelta(days=rng.randint(7, 60))
+        )
     first_amount = money(float(amount) * rng.uniform(0.8, 1.25)) if rng.random() < 0.3 else amount
     first_close = close_date + dt.timedelta(days=rng.randint(-30, 30)) if rng.random() < 0.25 else close_date
     change_hi = events[-1][0] if closed else ctx.end
@@ -113,13 +139,25 @@ def make_opportunity(ctx: GenContext, account: dict[str, Any], otype: str, creat
     else:
         first_amount, first_close = amount, close_date
     stage = events[-1][1]
-    opp = ctx.org.insert("Opportunity", {
-        "AccountId": account["Id"], "Name": f"{account['Name']} - {otype}", "Type": otype,
-        "Amount": amount, "CurrencyIsoCode": _currency(ctx, account), "CloseDate": close_date,
-        "LeadSource": rng.choice(LEAD_SOURCES), "CampaignId": campaign_id, "OwnerId": account["OwnerId"],
-        "Term_Months__c": float(term), "Loss_Reason__c": rng.choice(LOSS_REASONS) if stage == LOST else None,
-        "CreatedDate": created, "SystemModstamp": created, **stage_fields(stage),
-    })
+    opp = ctx.org.insert(
+        "Opportunity",
+        {
+            "AccountId": account["Id"],
+            "Name": f"{account['Name']} - {otype}",
+            "Type": otype,
+            "Amount": amount,
+            "CurrencyIsoCode": _currency(ctx, account),
+            "CloseDate": close_date,
+            "LeadSource": rng.choice(LEAD_SOURCES),
+            "CampaignId": campaign_id,
+            "OwnerId": account["OwnerId"],
+            "Term_Months__c": float(term),
+            "Loss_Reason__c": rng.choice(LOSS_REASONS) if stage == LOST else None,
+            "CreatedDate": created,
+            "SystemModstamp": created,
+            **stage_fields(stage),
+        },
+    )
     rows = [(when, stage_name, False) for when, stage_name in events]
     if change_at is not None:
         rows.append((change_at, "", True))
@@ -160,7 +198,9 @@ def make_opportunities(ctx: GenContext) -> None:
         while when < ctx.end - dt.timedelta(days=1):
             campaign = campaign_before(ctx, when) if ctx.rng.random() < 0.5 else None
             term = ctx.rng.choice((12, 12, 12, 24, 36))
-            opp = make_opportunity(ctx, account, NEW_BUSINESS, when, _base_amount(ctx, account), term, campaign)
+            opp = make_opportunity(
+                ctx, account, NEW_BUSINESS, when, _base_amount(ctx, account), term, campaign
+            )
             if not opp["IsClosed"]:
                 break
             if opp["IsWon"]:
@@ -195,7 +235,9 @@ def _customer(ctx: GenContext, account: dict[str, Any], won: dict[str, Any]) -> 
         if when >= ctx.end:
             return
         otype = DOWNGRADE if rng.random() < 0.15 else RENEWAL
-        amount = money(float(contract) * (rng.uniform(0.6, 0.9) if otype == DOWNGRADE else rng.uniform(1.0, 1.08)))
+        amount = money(
+            float(contract) * (rng.uniform(0.6, 0.9) if otype == DOWNGRADE else rng.uniform(1.0, 1.08))
+        )
         term = rng.choice((12, 12, 24)) if rng.random() < 0.3 else term
         opp = make_opportunity(ctx, account, otype, when, amount, term)
         if not opp["IsClosed"]:
@@ -227,9 +269,19 @@ def make_contact_roles(ctx: GenContext, share_without: float = 0.08) -> None:
         ctx.roles[opp["Id"]] = []
         for j, (contact, role) in enumerate(zip(chosen, roles, strict=True)):
             created = ctx.after(max(opp["CreatedDate"], contact["CreatedDate"]), 0, 3)
-            ctx.roles[opp["Id"]].append(ctx.org.insert("OpportunityContactRole", {
-                "OpportunityId": opp["Id"], "ContactId": contact["Id"], "Role": role, "IsPrimary": j == 0,
-                "CreatedDate": created, "LastModifiedDate": created, "SystemModstamp": created,
-            }))
+            ctx.roles[opp["Id"]].append(
+                ctx.org.insert(
+                    "OpportunityContactRole",
+                    {
+                        "OpportunityId": opp["Id"],
+                        "ContactId": contact["Id"],
+                        "Role": role,
+                        "IsPrimary": j == 0,
+                        "CreatedDate": created,
+                        "LastModifiedDate": created,
+                        "SystemModstamp": created,
+                    },
+                )
+            )
             ctx.protected.add(contact["Id"])
     ctx.injected["opportunities_without_contact_role"] = len(without)

@@ -42,7 +42,9 @@ def _delete(ctx: GenContext, records: list[dict[str, Any]]) -> int:
 
 def _deletable(ctx: GenContext, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     limit = ctx.end - dt.timedelta(days=2)
-    return [r for r in rows if r["Id"] not in ctx.protected and not r["IsDeleted"] and r["SystemModstamp"] < limit]
+    return [
+        r for r in rows if r["Id"] not in ctx.protected and not r["IsDeleted"] and r["SystemModstamp"] < limit
+    ]
 
 
 def delete_records(ctx: GenContext) -> None:
@@ -89,7 +91,9 @@ def late_updates(ctx: GenContext, skip: set[str]) -> None:
     """Old records touched in the last days of history (an incremental load must pick them up)."""
     old = ctx.end - dt.timedelta(days=LATE_UPDATE_MIN_AGE_DAYS + 1)
     pool = [
-        r for obj in ("Account", "Contact", "Lead", "Opportunity") for r in ctx.org.records(obj)
+        r
+        for obj in ("Account", "Contact", "Lead", "Opportunity")
+        for r in ctx.org.records(obj)
         if not r["IsDeleted"] and r["CreatedDate"] < old and r["Id"] not in skip
     ]
     n = min(len(pool), ctx.count(40, 3))

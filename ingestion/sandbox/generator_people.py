@@ -46,7 +46,14 @@ NAME_TAILS = _words(
 )
 # country, account currency, weight, cities, company suffix, top-level domain
 COUNTRIES: tuple[tuple[str, str, float, tuple[str, ...], str, str], ...] = (
-    ("United States", "USD", 0.6, ("New York", "San Francisco", "Austin", "Boston", "Chicago"), "Inc.", "com"),
+    (
+        "United States",
+        "USD",
+        0.6,
+        ("New York", "San Francisco", "Austin", "Boston", "Chicago"),
+        "Inc.",
+        "com",
+    ),
     ("Canada", "USD", 0.06, ("Toronto", "Vancouver"), "Ltd.", "ca"),
     ("Australia", "USD", 0.03, ("Sydney", "Melbourne"), "Pty Ltd", "com.au"),
     ("Germany", "EUR", 0.08, ("Berlin", "Munich", "Hamburg"), "GmbH", "de"),
@@ -82,11 +89,22 @@ def make_users(ctx: GenContext) -> None:
         first, last = ctx.rng.choice(FIRST_NAMES), ctx.rng.choice(LAST_NAMES)
         email = ctx.unique_email(f"{first}.{last}".lower(), "onefunnel-sandbox.example")
         created = ctx.start - dt.timedelta(days=ctx.rng.randint(30, 400))
-        rec = ctx.org.insert("User", {
-            "Username": email, "Name": f"{first} {last}", "FirstName": first, "LastName": last,
-            "Email": email, "Title": USER_TITLES[role], "Department": role, "IsActive": ctx.rng.random() > 0.1,
-            "CreatedDate": created, "LastModifiedDate": created, "SystemModstamp": created,
-        })
+        rec = ctx.org.insert(
+            "User",
+            {
+                "Username": email,
+                "Name": f"{first} {last}",
+                "FirstName": first,
+                "LastName": last,
+                "Email": email,
+                "Title": USER_TITLES[role],
+                "Department": role,
+                "IsActive": ctx.rng.random() > 0.1,
+                "CreatedDate": created,
+                "LastModifiedDate": created,
+                "SystemModstamp": created,
+            },
+        )
         ctx.users[role].append(rec["Id"])
 
 
@@ -107,7 +125,9 @@ def make_accounts(ctx: GenContext) -> None:
             employees = rng.randint(ICP_MIN_EMPLOYEES, ICP_MAX_EMPLOYEES)
         elif rng.random() < 0.5:  # an ICP industry with the wrong size
             industry = rng.choice(ICP_INDUSTRIES)
-            employees = rng.choice((rng.randint(5, ICP_MIN_EMPLOYEES - 1), rng.randint(ICP_MAX_EMPLOYEES + 1, 60000)))
+            employees = rng.choice(
+                (rng.randint(5, ICP_MIN_EMPLOYEES - 1), rng.randint(ICP_MAX_EMPLOYEES + 1, 60000))
+            )
         else:
             industry = rng.choice(NON_ICP_INDUSTRIES)
             employees = rng.randint(5, 20000)
@@ -116,15 +136,25 @@ def make_accounts(ctx: GenContext) -> None:
         else:
             created = ctx.between(ctx.start, ctx.end - dt.timedelta(days=60))
         modified = ctx.after(created, 0, 30)
-        rec = ctx.org.insert("Account", {
-            "Name": f"{head} {tail} {suffix}", "Type": "Prospect", "Industry": industry,
-            "NumberOfEmployees": employees if rng.random() > 0.03 else None,
-            "AnnualRevenue": money(employees * rng.uniform(80_000, 250_000)),
-            "Website": f"https://www.{domain}", "BillingCity": rng.choice(cities), "BillingCountry": country,
-            "BillingAddress": {"city": rng.choice(cities), "country": country},
-            "CurrencyIsoCode": currency, "OwnerId": ctx.user("Sales"),
-            "CreatedDate": created, "LastModifiedDate": modified, "SystemModstamp": modified,
-        })
+        rec = ctx.org.insert(
+            "Account",
+            {
+                "Name": f"{head} {tail} {suffix}",
+                "Type": "Prospect",
+                "Industry": industry,
+                "NumberOfEmployees": employees if rng.random() > 0.03 else None,
+                "AnnualRevenue": money(employees * rng.uniform(80_000, 250_000)),
+                "Website": f"https://www.{domain}",
+                "BillingCity": rng.choice(cities),
+                "BillingCountry": country,
+                "BillingAddress": {"city": rng.choice(cities), "country": country},
+                "CurrencyIsoCode": currency,
+                "OwnerId": ctx.user("Sales"),
+                "CreatedDate": created,
+                "LastModifiedDate": modified,
+                "SystemModstamp": modified,
+            },
+        )
         ctx.accounts.append(rec)
         ctx.account_contacts[rec["Id"]] = []
 
@@ -140,26 +170,47 @@ def _person_fields(ctx: GenContext, domain: str | None, country: str) -> dict[st
         local = f"{first}.{last}{ctx.rng.randint(1, 99)}".lower()
     else:
         local = f"{first}.{last}".lower()
-    return {"FirstName": first, "LastName": last, "Name": f"{first} {last}",
-            "Email": ctx.unique_email(local, domain), "_country": country}
+    return {
+        "FirstName": first,
+        "LastName": last,
+        "Name": f"{first} {last}",
+        "Email": ctx.unique_email(local, domain),
+        "_country": country,
+    }
 
 
-def add_contact(ctx: GenContext, account: dict[str, Any] | None, created: dt.datetime,
-                email: str | None = None, names: dict[str, Any] | None = None) -> dict[str, Any]:
+def add_contact(
+    ctx: GenContext,
+    account: dict[str, Any] | None,
+    created: dt.datetime,
+    email: str | None = None,
+    names: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Insert a contact (of ``account`` or none) created at ``created``."""
     country = account["BillingCountry"] if account else ctx.rng.choice(COUNTRIES)[0]
     person = names or _person_fields(ctx, account_domain(account) if account else None, country)
     role = ctx.rng.choice(BUYING_ROLES) if ctx.rng.random() < 0.85 else None
     modified = ctx.after(created, 0, 20)
-    rec = ctx.org.insert("Contact", {
-        "AccountId": account["Id"] if account else None, "FirstName": person["FirstName"],
-        "LastName": person["LastName"], "Name": person["Name"], "Email": email or person["Email"],
-        "Title": ctx.rng.choice(TITLES_BY_ROLE[role]), "Department": "Operations",
-        "LeadSource": ctx.rng.choice(LEAD_SOURCES), "MailingCountry": country,
-        "MailingAddress": {"country": country}, "Buying_Role__c": role,
-        "OwnerId": account["OwnerId"] if account else ctx.user("SDR"),
-        "CreatedDate": created, "LastModifiedDate": modified, "SystemModstamp": modified,
-    })
+    rec = ctx.org.insert(
+        "Contact",
+        {
+            "AccountId": account["Id"] if account else None,
+            "FirstName": person["FirstName"],
+            "LastName": person["LastName"],
+            "Name": person["Name"],
+            "Email": email or person["Email"],
+            "Title": ctx.rng.choice(TITLES_BY_ROLE[role]),
+            "Department": "Operations",
+            "LeadSource": ctx.rng.choice(LEAD_SOURCES),
+            "MailingCountry": country,
+            "MailingAddress": {"country": country},
+            "Buying_Role__c": role,
+            "OwnerId": account["OwnerId"] if account else ctx.user("SDR"),
+            "CreatedDate": created,
+            "LastModifiedDate": modified,
+            "SystemModstamp": modified,
+        },
+    )
     if account:
         ctx.account_contacts[account["Id"]].append(rec)
     ctx.persons.append(("Contact", rec))
@@ -177,14 +228,32 @@ def make_contacts(ctx: GenContext) -> None:
     ctx.injected["contacts_without_account"] = orphans
 
 
-def _lead(ctx: GenContext, person: dict[str, Any], company: str, website: str | None,
-          created: dt.datetime, **fields: Any) -> dict[str, Any]:
-    rec = ctx.org.insert("Lead", {
-        "FirstName": person["FirstName"], "LastName": person["LastName"], "Name": person["Name"],
-        "Email": person["Email"], "Company": company, "Title": ctx.rng.choice(TITLES_BY_ROLE[None]),
-        "Website": website, "Country": person["_country"], "LeadSource": ctx.rng.choice(LEAD_SOURCES),
-        "IsConverted": False, "OwnerId": ctx.user("SDR"), "CreatedDate": created, **fields,
-    })
+def _lead(
+    ctx: GenContext,
+    person: dict[str, Any],
+    company: str,
+    website: str | None,
+    created: dt.datetime,
+    **fields: Any,
+) -> dict[str, Any]:
+    rec = ctx.org.insert(
+        "Lead",
+        {
+            "FirstName": person["FirstName"],
+            "LastName": person["LastName"],
+            "Name": person["Name"],
+            "Email": person["Email"],
+            "Company": company,
+            "Title": ctx.rng.choice(TITLES_BY_ROLE[None]),
+            "Website": website,
+            "Country": person["_country"],
+            "LeadSource": ctx.rng.choice(LEAD_SOURCES),
+            "IsConverted": False,
+            "OwnerId": ctx.user("SDR"),
+            "CreatedDate": created,
+            **fields,
+        },
+    )
     ctx.persons.append(("Lead", rec))
     return rec
 
@@ -201,10 +270,21 @@ def make_converted_leads(ctx: GenContext, share: float = 0.35) -> None:
         person = _person_fields(ctx, account_domain(account), account["BillingCountry"])
         contact = add_contact(ctx, account, converted_at, names=person)
         stamp(contact, converted_at)
-        _lead(ctx, person, account["Name"], account["Website"], created,
-              Status="Closed - Converted", IsConverted=True, ConvertedDate=converted_at.date(),
-              ConvertedAccountId=account["Id"], ConvertedContactId=contact["Id"],
-              ConvertedOpportunityId=opp["Id"], LastModifiedDate=converted_at, SystemModstamp=converted_at)
+        _lead(
+            ctx,
+            person,
+            account["Name"],
+            account["Website"],
+            created,
+            Status="Closed - Converted",
+            IsConverted=True,
+            ConvertedDate=converted_at.date(),
+            ConvertedAccountId=account["Id"],
+            ConvertedContactId=contact["Id"],
+            ConvertedOpportunityId=opp["Id"],
+            LastModifiedDate=converted_at,
+            SystemModstamp=converted_at,
+        )
         ctx.converted_contact_of_opp[opp["Id"]] = contact["Id"]
         ctx.protected.update((contact["Id"], opp["Id"]))
 
@@ -233,12 +313,24 @@ def make_open_leads(ctx: GenContext) -> None:
             company, website = f"{tail} {head} {country[4]}", f"https://www.{domain}"
         if i in no_email:
             person["Email"] = None
-        status = rng.choices(("Open - Not Contacted", "Working - Contacted", "Closed - Disqualified"),
-                             weights=(0.35, 0.3, 0.35))[0]
+        status = rng.choices(
+            ("Open - Not Contacted", "Working - Contacted", "Closed - Disqualified"),
+            weights=(0.35, 0.3, 0.35),
+        )[0]
         modified = ctx.after(created, 0, 45)
-        lead = _lead(ctx, person, company, website, created, Status=status,
-                     Disqualified_Reason__c=rng.choice(DISQUALIFIED_REASONS) if status == "Closed - Disqualified" else None,
-                     LastModifiedDate=modified, SystemModstamp=modified)
+        lead = _lead(
+            ctx,
+            person,
+            company,
+            website,
+            created,
+            Status=status,
+            Disqualified_Reason__c=rng.choice(DISQUALIFIED_REASONS)
+            if status == "Closed - Disqualified"
+            else None,
+            LastModifiedDate=modified,
+            SystemModstamp=modified,
+        )
         if i in no_email:
             ctx.protected.add(lead["Id"])
     ctx.injected["leads_without_email"] = len(no_email)
@@ -246,17 +338,39 @@ def make_open_leads(ctx: GenContext) -> None:
 
 def make_duplicates(ctx: GenContext, share: float = 0.03) -> None:
     """Leads repeating another person's email with different case or stray spaces."""
-    pool = [(obj, r) for obj, r in ctx.persons
-            if r["Email"] and not r.get("IsConverted") and r["Id"] not in ctx.protected]
+    pool = [
+        (obj, r)
+        for obj, r in ctx.persons
+        if r["Email"] and not r.get("IsConverted") and r["Id"] not in ctx.protected
+    ]
     n = min(len(pool), max(1, round(share * len(ctx.persons))))
-    variants = (str.upper, lambda e: f" {e}", lambda e: f"{e} ", lambda e: f" {e.upper()} ",
-                lambda e: e[:1].upper() + e[1:], lambda e: f"{e.title()}  ")
+    variants = (
+        str.upper,
+        lambda e: f" {e}",
+        lambda e: f"{e} ",
+        lambda e: f" {e.upper()} ",
+        lambda e: e[:1].upper() + e[1:],
+        lambda e: f"{e.title()}  ",
+    )
     for _obj, source in ctx.rng.sample(pool, n):
         email = ctx.rng.choice(variants)(source["Email"])
         created = ctx.after(source["CreatedDate"], 1, 200)
-        person = {"FirstName": source["FirstName"], "LastName": source["LastName"], "Name": source["Name"],
-                  "Email": email, "_country": source.get("Country") or source.get("MailingCountry")}
-        dup = _lead(ctx, person, source.get("Company") or "Unknown", source.get("Website"), created,
-                    Status="Open - Not Contacted", LastModifiedDate=created, SystemModstamp=created)
+        person = {
+            "FirstName": source["FirstName"],
+            "LastName": source["LastName"],
+            "Name": source["Name"],
+            "Email": email,
+            "_country": source.get("Country") or source.get("MailingCountry"),
+        }
+        dup = _lead(
+            ctx,
+            person,
+            source.get("Company") or "Unknown",
+            source.get("Website"),
+            created,
+            Status="Open - Not Contacted",
+            LastModifiedDate=created,
+            SystemModstamp=created,
+        )
         ctx.protected.update((source["Id"], dup["Id"]))
     ctx.injected["duplicate_person_records"] = n

@@ -21,10 +21,23 @@ from ingestion.sandbox.ground_truth_revenue import revenue_ground_truth
 from ingestion.sandbox.org import SalesforceOrg
 
 RATES_PATH = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds" / "exchange_rates.csv"
-FREE_MAIL_DOMAINS = frozenset({
-    "gmail.com", "googlemail.com", "yahoo.com", "outlook.com", "hotmail.com", "live.com", "icloud.com",
-    "gmx.de", "gmx.net", "web.de", "aol.com", "proton.me", "protonmail.com",
-})
+FREE_MAIL_DOMAINS = frozenset(
+    {
+        "gmail.com",
+        "googlemail.com",
+        "yahoo.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "icloud.com",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "aol.com",
+        "proton.me",
+        "protonmail.com",
+    }
+)
 SHARED_STAMP_MIN_GROUP = 50  # a group of rows sharing one SystemModstamp counts from this size
 LATE_UPDATE_MIN_AGE_DAYS = 365  # created more than this many days before as_of_date ...
 LATE_UPDATE_WINDOW_DAYS = 3  # ... and modified on or after as_of_date minus this many days
@@ -38,7 +51,8 @@ def load_rates(path: Path | str | None = None) -> Rates:
     with open(path or RATES_PATH, newline="") as fh:
         for row in csv.DictReader(fh):
             rows[row["currency_code"]].append(
-                (dt.date.fromisoformat(row["valid_from"]), Decimal(row["rate_to_reporting"])))
+                (dt.date.fromisoformat(row["valid_from"]), Decimal(row["rate_to_reporting"]))
+            )
     return {cur: ([d for d, _ in sorted(v)], [r for _, r in sorted(v)]) for cur, v in rows.items()}
 
 
@@ -51,8 +65,13 @@ def rate_on(rates: Rates, currency: str | None, day: dt.date | None) -> Decimal 
     return values[i - 1] if i else None
 
 
-def convert(amount: Decimal | None, currency: str | None, day: dt.date | None, rates: Rates,
-            reporting_currency: str = "USD") -> Decimal | None:
+def convert(
+    amount: Decimal | None,
+    currency: str | None,
+    day: dt.date | None,
+    rates: Rates,
+    reporting_currency: str = "USD",
+) -> Decimal | None:
     """``amount`` in the reporting currency at the rate valid on ``day``; None if not convertible."""
     if amount is None:
         return None
@@ -103,8 +122,11 @@ def stage_entries(org: SalesforceOrg) -> dict[str, list[tuple[str, dt.datetime]]
     return out
 
 
-def win_rate_counts(opps: list[dict[str, Any]], entries: dict[str, list[tuple[str, dt.datetime]]],
-                    window: tuple[dt.date, dt.date]) -> dict[str, tuple[int, int]]:
+def win_rate_counts(
+    opps: list[dict[str, Any]],
+    entries: dict[str, list[tuple[str, dt.datetime]]],
+    window: tuple[dt.date, dt.date],
+) -> dict[str, tuple[int, int]]:
     """Per stage: (closed opportunities in the window that entered it, of which won)."""
     entered: Counter[str] = Counter()
     won: Counter[str] = Counter()
@@ -122,7 +144,9 @@ def _sum(values: list[Decimal | None]) -> str:
     return str(total.quantize(CENT, rounding=ROUND_HALF_UP))
 
 
-def _by_period(items: list[tuple[dt.date, Decimal | None]], label: Any) -> tuple[dict[str, str], dict[str, int]]:
+def _by_period(
+    items: list[tuple[dt.date, Decimal | None]], label: Any
+) -> tuple[dict[str, str], dict[str, int]]:
     amounts: dict[str, list[Decimal | None]] = defaultdict(list)
     for day, amount in items:
         amounts[label(day)].append(amount)
@@ -130,9 +154,15 @@ def _by_period(items: list[tuple[dt.date, Decimal | None]], label: Any) -> tuple
     return {k: _sum(amounts[k]) for k in keys}, {k: len(amounts[k]) for k in keys}
 
 
-def compute_ground_truth(org: SalesforceOrg, as_of_date: dt.date, *,
-                         qualified_stage_win_rate_threshold: float = 0.25, win_rate_window_quarters: int = 4,
-                         reporting_currency: str = "USD", rates_path: Path | str | None = None) -> dict[str, Any]:
+def compute_ground_truth(
+    org: SalesforceOrg,
+    as_of_date: dt.date,
+    *,
+    qualified_stage_win_rate_threshold: float = 0.25,
+    win_rate_window_quarters: int = 4,
+    reporting_currency: str = "USD",
+    rates_path: Path | str | None = None,
+) -> dict[str, Any]:
     """Every number of the contract's ground truth (JSON-serialisable)."""
     rates = load_rates(rates_path)
     opps = _live(org, "Opportunity")
@@ -180,7 +210,9 @@ def compute_ground_truth(org: SalesforceOrg, as_of_date: dt.date, *,
         "opportunities_without_contact_role": without_role,
         "mess": count_mess(org, as_of_date, opps, len(without_role)),
         **funnel_ground_truth(org, as_of_date),
-        **attribution_ground_truth(org, as_of_date, reporting_currency=reporting_currency, rates_path=rates_path),
+        **attribution_ground_truth(
+            org, as_of_date, reporting_currency=reporting_currency, rates_path=rates_path
+        ),
         **revenue_ground_truth(org, as_of_date, rates, reporting_currency),
     }
 
@@ -241,8 +273,9 @@ def _email_domain(email: str | None) -> str | None:
     return norm.rsplit("@", 1)[-1] if norm and "@" in norm else None
 
 
-def count_mess(org: SalesforceOrg, as_of_date: dt.date, opps: list[dict[str, Any]],
-               without_contact_role: int) -> dict[str, int]:
+def count_mess(
+    org: SalesforceOrg, as_of_date: dt.date, opps: list[dict[str, Any]], without_contact_role: int
+) -> dict[str, int]:
     """Known quantities of mess, recounted from the current records.
 
     - ``duplicate_person_records``: live contacts and unconverted leads beyond the first per normalised
@@ -258,14 +291,19 @@ def count_mess(org: SalesforceOrg, as_of_date: dt.date, opps: list[dict[str, Any
     unconverted = [r for r in leads if not r.get("IsConverted")]
     emails = Counter(e for r in [*contacts, *unconverted] if (e := normalise_email(r["Email"])))
     stamps: Counter[tuple[str, dt.datetime]] = Counter(
-        (obj, r["SystemModstamp"]) for obj in org.objects() for r in org.records(obj))
+        (obj, r["SystemModstamp"]) for obj in org.objects() for r in org.records(obj)
+    )
     groups = [n for n in stamps.values() if n >= SHARED_STAMP_MIN_GROUP]
     old = as_of_date - dt.timedelta(days=LATE_UPDATE_MIN_AGE_DAYS)
     recent = as_of_date - dt.timedelta(days=LATE_UPDATE_WINDOW_DAYS)
     late = sum(
-        1 for obj in org.objects() for r in org.records(obj)
-        if not r.get("IsDeleted") and r.get("CreatedDate") is not None
-        and r["CreatedDate"].date() < old and r["SystemModstamp"].date() >= recent
+        1
+        for obj in org.objects()
+        for r in org.records(obj)
+        if not r.get("IsDeleted")
+        and r.get("CreatedDate") is not None
+        and r["CreatedDate"].date() < old
+        and r["SystemModstamp"].date() >= recent
     )
     return {
         "duplicate_person_records": sum(n - 1 for n in emails.values()),

@@ -65,9 +65,16 @@ class Fault:
 class HubSpotEmulator:
     """Serve ``portal`` over HTTP from a background thread; use as a context manager."""
 
-    def __init__(self, portal: HubSpotPortal, host: str = "127.0.0.1", port: int = 0,
-                 token: str = DEFAULT_TOKEN, search_cap: int = 10_000, secondly_limit: int = 100,
-                 daily_limit: int = 500_000) -> None:
+    def __init__(
+        self,
+        portal: HubSpotPortal,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token: str = DEFAULT_TOKEN,
+        search_cap: int = 10_000,
+        secondly_limit: int = 100,
+        daily_limit: int = 500_000,
+    ) -> None:
         self.portal = portal
         self.token = token
         self.secondly_limit, self.daily_limit = secondly_limit, daily_limit
@@ -88,7 +95,9 @@ class HubSpotEmulator:
 
     def start(self) -> HubSpotEmulator:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, name="hs-emulator", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, name="hs-emulator", daemon=True
+            )
             self._thread.start()
         return self
 
@@ -149,19 +158,30 @@ class HubSpotEmulator:
             "X-HubSpot-RateLimit-Secondly-Remaining": str(remaining),
         }, used > self.secondly_limit
 
-    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any, dict]:
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, Any, dict]:
         parts = urlsplit(raw_path)
         path = parts.path.rstrip("/") or "/"
         params = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         with self._lock:
             self.request_log.append((method, path))
         if headers.get("authorization", "") != f"Bearer {self.token}":
-            return 401, error("Authentication credentials not found. This API supports OAuth 2.0 authentication "
-                              "and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
-                              "INVALID_AUTHENTICATION"), {}
+            return (
+                401,
+                error(
+                    "Authentication credentials not found. This API supports OAuth 2.0 authentication "
+                    "and you can find more details at https://developers.hubspot.com/docs/methods/auth/oauth-overview",
+                    "INVALID_AUTHENTICATION",
+                ),
+                {},
+            )
         rate, throttled = self._rate_headers()
         if throttled:
-            body_429 = {**error("You have reached your secondly limit.", "RATE_LIMITS"), "policyName": "SECONDLY"}
+            body_429 = {
+                **error("You have reached your secondly limit.", "RATE_LIMITS"),
+                "policyName": "SECONDLY",
+            }
             return 429, body_429, {**rate, "Retry-After": "1"}
         fault = self._take_fault(method, path)
         if fault is not None:
@@ -241,11 +261,13 @@ def decode_after(after: str | None) -> int:
         raise ValueError(f"invalid after cursor {after!r}") from e
 
 
-def page(rows: list[Any], params: dict[str, str], path: str, max_limit: int, default_limit: int) -> dict[str, Any]:
+def page(
+    rows: list[Any], params: dict[str, str], path: str, max_limit: int, default_limit: int
+) -> dict[str, Any]:
     """One page of a GET list: ``{results, paging?}``; the last page has no ``paging`` key."""
     limit = min(int(params.get("limit") or default_limit), max_limit)
     offset = decode_after(params.get("after"))
-    out: dict[str, Any] = {"results": rows[offset:offset + limit]}
+    out: dict[str, Any] = {"results": rows[offset : offset + limit]}
     if offset + limit < len(rows):
         after = encode_after(offset + limit)
         out["paging"] = {"next": {"after": after, "link": f"{path}?after={after}&limit={limit}"}}

@@ -14,8 +14,16 @@ from ingestion.sandbox.hubspot_portal import ASSOCIATION_TYPE_IDS, HsRecord
 DEFAULT_PROPERTIES: dict[str, list[str]] = {
     "contacts": ["createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"],
     "companies": ["createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"],
-    "deals": ["amount", "closedate", "createdate", "dealname", "dealstage", "hs_lastmodifieddate",
-              "hs_object_id", "pipeline"],
+    "deals": [
+        "amount",
+        "closedate",
+        "createdate",
+        "dealname",
+        "dealstage",
+        "hs_lastmodifieddate",
+        "hs_object_id",
+        "pipeline",
+    ],
 }
 
 
@@ -75,15 +83,22 @@ class CrmHandlers:
         history = body.get("propertiesWithHistory") or None
         records = self.portal.records[obj]
         now = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
-        results = [records[i["id"]].to_json(props, history) for i in inputs
-                   if i.get("id") in records and (records[i["id"]].archived_at is None) != bool(body.get("archived"))]
+        results = [
+            records[i["id"]].to_json(props, history)
+            for i in inputs
+            if i.get("id") in records and (records[i["id"]].archived_at is None) != bool(body.get("archived"))
+        ]
         return 200, {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
 
     def properties(self, obj: str) -> tuple[int, Any]:
         defs = self.portal.property_defs.get(obj)
         if defs is None:
             return 400, error(f"Unable to infer object type from: {obj}", "VALIDATION_ERROR")
-        group = {"contacts": "contactinformation", "companies": "companyinformation", "deals": "dealinformation"}
+        group = {
+            "contacts": "contactinformation",
+            "companies": "companyinformation",
+            "deals": "dealinformation",
+        }
         return 200, {"results": [d.to_json(group[obj]) for d in defs.values()]}
 
     # search ------------------------------------------------------------------------------------
@@ -103,9 +118,13 @@ class CrmHandlers:
 
         lo, high, values = conv(flt.get("value")), conv(flt.get("highValue")), set(flt.get("values") or [])
         compare: dict[str, Callable[[Any], bool]] = {
-            "EQ": lambda v: v == lo, "NEQ": lambda v: v != lo, "GT": lambda v: v is not None and v > lo,
-            "GTE": lambda v: v is not None and v >= lo, "LT": lambda v: v is not None and v < lo,
-            "LTE": lambda v: v is not None and v <= lo, "BETWEEN": lambda v: v is not None and lo <= v <= high,
+            "EQ": lambda v: v == lo,
+            "NEQ": lambda v: v != lo,
+            "GT": lambda v: v is not None and v > lo,
+            "GTE": lambda v: v is not None and v >= lo,
+            "LT": lambda v: v is not None and v < lo,
+            "LTE": lambda v: v is not None and v <= lo,
+            "BETWEEN": lambda v: v is not None and lo <= v <= high,
         }
         if op == "HAS_PROPERTY":
             return lambda rec: get(rec) is not None
@@ -118,8 +137,10 @@ class CrmHandlers:
 
     def _matching(self, obj: str, body: dict[str, Any]) -> list[HsRecord]:
         """Filtered and sorted records, cached per (query, portal version) so paging a window is cheap."""
-        key = json.dumps([id(self.portal), self.portal.version, obj, body.get("filterGroups"), body.get("sorts")],
-                         sort_keys=True)
+        key = json.dumps(
+            [id(self.portal), self.portal.version, obj, body.get("filterGroups"), body.get("sorts")],
+            sort_keys=True,
+        )
         if (hit := self._cache.get(key)) is not None:
             return hit
         groups = body.get("filterGroups") or []
@@ -128,9 +149,17 @@ class CrmHandlers:
         rows.sort(key=lambda r: int(r.id))
         for sort in reversed(body.get("sorts") or []):
             name = sort.get("propertyName") if isinstance(sort, dict) else str(sort).lstrip("-")
-            desc = (sort.get("direction") == "DESCENDING") if isinstance(sort, dict) else str(sort).startswith("-")
-            rows.sort(key=lambda r, n=name: _ms(r.properties.get(n)) or 0 if n.endswith("date") else
-                      (r.properties.get(n) or ""), reverse=desc)
+            desc = (
+                (sort.get("direction") == "DESCENDING")
+                if isinstance(sort, dict)
+                else str(sort).startswith("-")
+            )
+            rows.sort(
+                key=lambda r, n=name: (
+                    _ms(r.properties.get(n)) or 0 if n.endswith("date") else (r.properties.get(n) or "")
+                ),
+                reverse=desc,
+            )
         self._cache = {key: rows}
         return rows
 
@@ -140,11 +169,16 @@ class CrmHandlers:
             return 400, error("limit must be <= 200", "VALIDATION_ERROR")
         offset = int(body.get("after") or 0)
         if offset >= self.search_cap:
-            return 400, error(f"Cannot page beyond {self.search_cap} results: "
-                              f"after={offset}, limit={limit}", "VALIDATION_ERROR")
+            return 400, error(
+                f"Cannot page beyond {self.search_cap} results: after={offset}, limit={limit}",
+                "VALIDATION_ERROR",
+            )
         rows = self._matching(obj, body)
         props = body.get("properties") or DEFAULT_PROPERTIES[obj]
-        out: dict[str, Any] = {"total": len(rows), "results": [r.to_json(props) for r in rows[offset:offset + limit]]}
+        out: dict[str, Any] = {
+            "total": len(rows),
+            "results": [r.to_json(props) for r in rows[offset : offset + limit]],
+        }
         if offset + limit < len(rows):
             out["paging"] = {"next": {"after": str(offset + limit)}}
         return 200, out
@@ -157,19 +191,31 @@ class CrmHandlers:
         wanted = set(ids)
         found: dict[str, dict[str, list[dict[str, Any]]]] = {}
         for a in self.portal.associations:
-            for src, dst, sid, did in ((a.from_type, a.to_type, a.from_id, a.to_id),
-                                       (a.to_type, a.from_type, a.to_id, a.from_id)):
+            for src, dst, sid, did in (
+                (a.from_type, a.to_type, a.from_id, a.to_id),
+                (a.to_type, a.from_type, a.to_id, a.from_id),
+            ):
                 if src != from_type or dst != to_type or sid not in wanted:
                     continue
                 type_ids = ASSOCIATION_TYPE_IDS[(src, dst)]
                 types = [{"category": "HUBSPOT_DEFINED", "typeId": type_ids["unlabeled"], "label": None}]
                 if a.kind == "primary" and "primary" in type_ids:
-                    types.insert(0, {"category": "HUBSPOT_DEFINED", "typeId": type_ids["primary"], "label": "Primary"})
+                    types.insert(
+                        0, {"category": "HUBSPOT_DEFINED", "typeId": type_ids["primary"], "label": "Primary"}
+                    )
                 types += [{"category": "USER_DEFINED", "typeId": t, "label": label} for t, label in a.labels]
                 found.setdefault(sid, {}).setdefault(did, []).extend(types)
-        results = [{"from": {"id": sid}, "to": [{"toObjectId": int(did), "associationTypes": types}
-                                                for did, types in sorted(found[sid].items())]}
-                   for sid in ids if sid in found]
+        results = [
+            {
+                "from": {"id": sid},
+                "to": [
+                    {"toObjectId": int(did), "associationTypes": types}
+                    for did, types in sorted(found[sid].items())
+                ],
+            }
+            for sid in ids
+            if sid in found
+        ]
         now = dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z")
         return 200, {"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}
 
@@ -181,5 +227,9 @@ class CrmHandlers:
         rows = [e for e in self.portal.email_events if start <= e["created"] <= end]
         if kind := params.get("eventType"):
             rows = [e for e in rows if e["type"] == kind]
-        chunk = rows[offset:offset + limit]
-        return 200, {"hasMore": offset + limit < len(rows), "offset": str(offset + len(chunk)), "events": chunk}
+        chunk = rows[offset : offset + limit]
+        return 200, {
+            "hasMore": offset + limit < len(rows),
+            "offset": str(offset + len(chunk)),
+            "events": chunk,
+        }

@@ -13,7 +13,9 @@ from typing import Any
 
 CRM_OBJECTS: tuple[str, ...] = ("contacts", "companies", "deals")
 MODIFIED_PROPERTY: dict[str, str] = {
-    "contacts": "lastmodifieddate", "companies": "hs_lastmodifieddate", "deals": "hs_lastmodifieddate",
+    "contacts": "lastmodifieddate",
+    "companies": "hs_lastmodifieddate",
+    "deals": "hs_lastmodifieddate",
 }
 # HUBSPOT_DEFINED association type ids (from -> to) and the reverse direction's id
 ASSOCIATION_TYPE_IDS: dict[tuple[str, str], dict[str, int]] = {
@@ -53,11 +55,21 @@ class PropertyDef:
 
     def to_json(self, group: str) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "updatedAt": "2024-01-01T00:00:00.000Z", "createdAt": "2020-01-01T00:00:00.000Z",
-            "name": self.name, "label": self.label or self.name, "type": self.type,
-            "fieldType": self.field_type, "description": "", "groupName": group, "options": [],
-            "displayOrder": -1, "calculated": self.calculated, "externalOptions": False,
-            "hasUniqueValue": self.name == "hs_object_id", "hidden": False, "formField": False,
+            "updatedAt": "2024-01-01T00:00:00.000Z",
+            "createdAt": "2020-01-01T00:00:00.000Z",
+            "name": self.name,
+            "label": self.label or self.name,
+            "type": self.type,
+            "fieldType": self.field_type,
+            "description": "",
+            "groupName": group,
+            "options": [],
+            "displayOrder": -1,
+            "calculated": self.calculated,
+            "externalOptions": False,
+            "hasUniqueValue": self.name == "hs_object_id",
+            "hidden": False,
+            "formField": False,
             "modificationMetadata": {"archivable": True, "readOnlyDefinition": True, "readOnlyValue": False},
         }
         if self.show_currency_symbol:
@@ -165,8 +177,9 @@ class HubSpotPortal:
             rec.history[prop] = [_history_entry(value, now)]
         return self.put(obj, rec)
 
-    def update(self, obj: str, record_id: str, changes: dict[str, str | None],
-               at: dt.datetime | None = None) -> HsRecord:
+    def update(
+        self, obj: str, record_id: str, changes: dict[str, str | None], at: dt.datetime | None = None
+    ) -> HsRecord:
         """Change properties now: records history and stamps the last-modified property."""
         with self.lock:
             rec = self.records[obj][record_id]
@@ -188,15 +201,17 @@ class HubSpotPortal:
             rec.archived_at = self.tick()
             self.version += 1
 
-    def add_property(self, obj: str, name: str, hs_type: str, values: dict[str, str | None],
-                     field_type: str = "text") -> None:
+    def add_property(
+        self, obj: str, name: str, hs_type: str, values: dict[str, str | None], field_type: str = "text"
+    ) -> None:
         """A new custom property appears mid-history; the records given values are modified now."""
         self.define(obj, name, hs_type, field_type)
         for rid, value in values.items():
             self.update(obj, rid, {name: value})
 
-    def change_property_type(self, obj: str, name: str, hs_type: str, values: dict[str, str | None],
-                             field_type: str = "text") -> None:
+    def change_property_type(
+        self, obj: str, name: str, hs_type: str, values: dict[str, str | None], field_type: str = "text"
+    ) -> None:
         """An admin changes a property's type (e.g. number -> string) and edits some values."""
         self.property_defs[obj][name] = PropertyDef(name, hs_type, field_type)
         self.version += 1
@@ -206,8 +221,10 @@ class HubSpotPortal:
     def expected_rows(self, obj: str) -> dict[str, dict[str, Any]]:
         """What a full load must hold: per id, the properties plus ``archived``."""
         with self.lock:
-            return {r.id: {**r.properties, "archived": r.archived_at is not None}
-                    for r in self.records[obj].values()}
+            return {
+                r.id: {**r.properties, "archived": r.archived_at is not None}
+                for r in self.records[obj].values()
+            }
 
 
 def _history_entry(value: str | None, at: dt.datetime, source: str = "CRM_UI") -> dict[str, Any]:

@@ -40,8 +40,12 @@ DEAL_STAGES: dict[str, tuple[str, str, bool]] = {
 PIPELINE_ID = "default"
 # USER_DEFINED contact-deal association labels (the contact roles)
 ROLE_TYPE_IDS: dict[str, int] = {
-    "Decision Maker": 101, "Economic Buyer": 102, "Champion": 103, "Influencer": 104,
-    "Technical Evaluator": 105, "Business User": 106,
+    "Decision Maker": 101,
+    "Economic Buyer": 102,
+    "Champion": 103,
+    "Influencer": 104,
+    "Technical Evaluator": 105,
+    "Business User": 106,
 }
 LEAD_STAGES: dict[str, tuple[str, str]] = {  # lead status -> (lifecyclestage, hs_lead_status)
     "Open - Not Contacted": ("lead", "NEW"),
@@ -50,29 +54,52 @@ LEAD_STAGES: dict[str, tuple[str, str]] = {  # lead status -> (lifecyclestage, h
 }
 PROPERTY_TYPES: dict[str, dict[str, tuple[str, str]]] = {  # obj -> property -> (type, fieldType)
     "contacts": {
-        "email": ("string", "text"), "firstname": ("string", "text"), "lastname": ("string", "text"),
-        "jobtitle": ("string", "text"), "company": ("string", "text"), "country": ("string", "text"),
-        "lifecyclestage": ("enumeration", "radio"), "hs_lead_status": ("enumeration", "radio"),
-        "hs_buying_role": ("enumeration", "checkbox"), "hs_analytics_source": ("enumeration", "select"),
-        "hubspot_owner_id": ("enumeration", "select"), "associatedcompanyid": ("number", "number"),
-        "createdate": ("datetime", "date"), "lastmodifieddate": ("datetime", "date"),
+        "email": ("string", "text"),
+        "firstname": ("string", "text"),
+        "lastname": ("string", "text"),
+        "jobtitle": ("string", "text"),
+        "company": ("string", "text"),
+        "country": ("string", "text"),
+        "lifecyclestage": ("enumeration", "radio"),
+        "hs_lead_status": ("enumeration", "radio"),
+        "hs_buying_role": ("enumeration", "checkbox"),
+        "hs_analytics_source": ("enumeration", "select"),
+        "hubspot_owner_id": ("enumeration", "select"),
+        "associatedcompanyid": ("number", "number"),
+        "createdate": ("datetime", "date"),
+        "lastmodifieddate": ("datetime", "date"),
         "hs_object_id": ("number", "number"),
     },
     "companies": {
-        "name": ("string", "text"), "domain": ("string", "text"), "industry": ("enumeration", "select"),
-        "numberofemployees": ("number", "number"), "annualrevenue": ("number", "number"),
-        "city": ("string", "text"), "country": ("string", "text"), "type": ("enumeration", "select"),
-        "hubspot_owner_id": ("enumeration", "select"), "createdate": ("datetime", "date"),
-        "hs_lastmodifieddate": ("datetime", "date"), "hs_object_id": ("number", "number"),
+        "name": ("string", "text"),
+        "domain": ("string", "text"),
+        "industry": ("enumeration", "select"),
+        "numberofemployees": ("number", "number"),
+        "annualrevenue": ("number", "number"),
+        "city": ("string", "text"),
+        "country": ("string", "text"),
+        "type": ("enumeration", "select"),
+        "hubspot_owner_id": ("enumeration", "select"),
+        "createdate": ("datetime", "date"),
+        "hs_lastmodifieddate": ("datetime", "date"),
+        "hs_object_id": ("number", "number"),
     },
     "deals": {
-        "dealname": ("string", "text"), "amount": ("number", "number"), "closedate": ("datetime", "date"),
-        "createdate": ("datetime", "date"), "dealstage": ("enumeration", "radio"),
-        "pipeline": ("enumeration", "select"), "hubspot_owner_id": ("enumeration", "select"),
-        "deal_currency_code": ("enumeration", "select"), "dealtype": ("enumeration", "radio"),
-        "closed_lost_reason": ("string", "textarea"), "hs_analytics_source": ("enumeration", "select"),
-        "hs_is_closed_won": ("bool", "booleancheckbox"), "term_months": ("number", "number"),
-        "hs_lastmodifieddate": ("datetime", "date"), "hs_object_id": ("number", "number"),
+        "dealname": ("string", "text"),
+        "amount": ("number", "number"),
+        "closedate": ("datetime", "date"),
+        "createdate": ("datetime", "date"),
+        "dealstage": ("enumeration", "radio"),
+        "pipeline": ("enumeration", "select"),
+        "hubspot_owner_id": ("enumeration", "select"),
+        "deal_currency_code": ("enumeration", "select"),
+        "dealtype": ("enumeration", "radio"),
+        "closed_lost_reason": ("string", "textarea"),
+        "hs_analytics_source": ("enumeration", "select"),
+        "hs_is_closed_won": ("bool", "booleancheckbox"),
+        "term_months": ("number", "number"),
+        "hs_lastmodifieddate": ("datetime", "date"),
+        "hs_object_id": ("number", "number"),
     },
 }
 
@@ -111,11 +138,20 @@ def portal_from_org(org: SalesforceOrg) -> HubSpotPortal:
         for name, (hs_type, field_type) in props.items():
             portal.define(obj, name, hs_type, field_type, show_currency_symbol=name == "amount")
     owners = {u["Id"]: hs_id(u["Id"], 30_000_000_000) for u in org.records("User")}
-    portal.owners = [{
-        "id": owners[u["Id"]], "email": u["Email"], "firstName": u["FirstName"], "lastName": u["LastName"],
-        "userId": int(owners[u["Id"]]) % 10**8, "createdAt": hs_time(u["CreatedDate"]),
-        "updatedAt": hs_time(u["LastModifiedDate"]), "archived": not u["IsActive"], "teams": [],
-    } for u in org.records("User")]
+    portal.owners = [
+        {
+            "id": owners[u["Id"]],
+            "email": u["Email"],
+            "firstName": u["FirstName"],
+            "lastName": u["LastName"],
+            "userId": int(owners[u["Id"]]) % 10**8,
+            "createdAt": hs_time(u["CreatedDate"]),
+            "updatedAt": hs_time(u["LastModifiedDate"]),
+            "archived": not u["IsActive"],
+            "teams": [],
+        }
+        for u in org.records("User")
+    ]
     portal.pipelines = [_pipeline()]
     accounts = {a["Id"]: a for a in org.records("Account")}
     _companies(portal, org, owners)
@@ -129,20 +165,36 @@ def portal_from_org(org: SalesforceOrg) -> HubSpotPortal:
 
 
 def _pipeline() -> dict[str, Any]:
-    stages = [{
-        "id": sid, "label": label, "displayOrder": i, "archived": False,
-        "metadata": {"isClosed": "true" if closed else "false", "probability": prob},
-        "createdAt": "2023-01-01T00:00:00.000Z", "updatedAt": "2023-01-01T00:00:00.000Z",
-    } for i, (label, (sid, prob, closed)) in enumerate(DEAL_STAGES.items())]
-    return {"id": PIPELINE_ID, "label": "Sales Pipeline", "displayOrder": 0, "archived": False, "stages": stages,
-            "createdAt": "2023-01-01T00:00:00.000Z", "updatedAt": "2023-01-01T00:00:00.000Z"}
+    stages = [
+        {
+            "id": sid,
+            "label": label,
+            "displayOrder": i,
+            "archived": False,
+            "metadata": {"isClosed": "true" if closed else "false", "probability": prob},
+            "createdAt": "2023-01-01T00:00:00.000Z",
+            "updatedAt": "2023-01-01T00:00:00.000Z",
+        }
+        for i, (label, (sid, prob, closed)) in enumerate(DEAL_STAGES.items())
+    ]
+    return {
+        "id": PIPELINE_ID,
+        "label": "Sales Pipeline",
+        "displayOrder": 0,
+        "archived": False,
+        "stages": stages,
+        "createdAt": "2023-01-01T00:00:00.000Z",
+        "updatedAt": "2023-01-01T00:00:00.000Z",
+    }
 
 
 def _record(portal: HubSpotPortal, obj: str, sf: dict[str, Any], rid: str, props: dict[str, Any]) -> HsRecord:
     rec = HsRecord(rid, {k: _s(v) for k, v in props.items()}, sf["CreatedDate"], sf["SystemModstamp"])
     for name, value in rec.properties.items():
         if value is not None:
-            rec.history[name] = [{"value": value, "timestamp": hs_time(sf["CreatedDate"]), "sourceType": "IMPORT"}]
+            rec.history[name] = [
+                {"value": value, "timestamp": hs_time(sf["CreatedDate"]), "sourceType": "IMPORT"}
+            ]
     if sf.get("IsDeleted"):
         rec.archived_at = sf["SystemModstamp"]
     return portal.put(obj, rec)
@@ -150,53 +202,103 @@ def _record(portal: HubSpotPortal, obj: str, sf: dict[str, Any], rid: str, props
 
 def _companies(portal: HubSpotPortal, org: SalesforceOrg, owners: dict[str, str]) -> None:
     for a in org.records("Account"):
-        _record(portal, "companies", a, hs_id(a["Id"], 10_000_000_000), {
-            "name": a["Name"], "domain": _domain(a["Website"]), "industry": a["Industry"],
-            "numberofemployees": a["NumberOfEmployees"], "annualrevenue": a["AnnualRevenue"],
-            "city": a["BillingCity"], "country": a["BillingCountry"], "type": (a["Type"] or "").upper() or None,
-            "hubspot_owner_id": owners.get(a["OwnerId"] or ""),
-        })
+        _record(
+            portal,
+            "companies",
+            a,
+            hs_id(a["Id"], 10_000_000_000),
+            {
+                "name": a["Name"],
+                "domain": _domain(a["Website"]),
+                "industry": a["Industry"],
+                "numberofemployees": a["NumberOfEmployees"],
+                "annualrevenue": a["AnnualRevenue"],
+                "city": a["BillingCity"],
+                "country": a["BillingCountry"],
+                "type": (a["Type"] or "").upper() or None,
+                "hubspot_owner_id": owners.get(a["OwnerId"] or ""),
+            },
+        )
 
 
-def _deals(portal: HubSpotPortal, org: SalesforceOrg, owners: dict[str, str],
-           history: dict[str, list[dict[str, Any]]]) -> None:
+def _deals(
+    portal: HubSpotPortal,
+    org: SalesforceOrg,
+    owners: dict[str, str],
+    history: dict[str, list[dict[str, Any]]],
+) -> None:
     for o in org.records("Opportunity"):
         stage = DEAL_STAGES.get(o["StageName"] or "", (None, None, False))[0]
-        rec = _record(portal, "deals", o, hs_id(o["Id"], 20_000_000_000), {
-            "dealname": o["Name"], "amount": o["Amount"], "closedate": o["CloseDate"], "createdate": o["CreatedDate"],
-            "dealstage": stage, "pipeline": PIPELINE_ID, "hubspot_owner_id": owners.get(o["OwnerId"] or ""),
-            "deal_currency_code": o["CurrencyIsoCode"],
-            "dealtype": "newbusiness" if o["Type"] == "New Business" else "existingbusiness" if o["Type"] else None,
-            "closed_lost_reason": o["Loss_Reason__c"], "hs_analytics_source": o["LeadSource"],
-            "hs_is_closed_won": bool(o["IsWon"]), "term_months": o["Term_Months__c"],
-        })
+        rec = _record(
+            portal,
+            "deals",
+            o,
+            hs_id(o["Id"], 20_000_000_000),
+            {
+                "dealname": o["Name"],
+                "amount": o["Amount"],
+                "closedate": o["CloseDate"],
+                "createdate": o["CreatedDate"],
+                "dealstage": stage,
+                "pipeline": PIPELINE_ID,
+                "hubspot_owner_id": owners.get(o["OwnerId"] or ""),
+                "deal_currency_code": o["CurrencyIsoCode"],
+                "dealtype": "newbusiness"
+                if o["Type"] == "New Business"
+                else "existingbusiness"
+                if o["Type"]
+                else None,
+                "closed_lost_reason": o["Loss_Reason__c"],
+                "hs_analytics_source": o["LeadSource"],
+                "hs_is_closed_won": bool(o["IsWon"]),
+                "term_months": o["Term_Months__c"],
+            },
+        )
         entries, last = [], None
         for h in sorted(history[o["Id"]], key=lambda h: (h["CreatedDate"], h["Id"])):
             if h["StageName"] != last:
                 sid = DEAL_STAGES.get(h["StageName"] or "", (h["StageName"],))[0]
-                entries.append({"value": sid, "timestamp": hs_time(h["CreatedDate"]), "sourceType": "CRM_UI",
-                                "updatedByUserId": 1000 + len(entries)})
+                entries.append(
+                    {
+                        "value": sid,
+                        "timestamp": hs_time(h["CreatedDate"]),
+                        "sourceType": "CRM_UI",
+                        "updatedByUserId": 1000 + len(entries),
+                    }
+                )
                 last = h["StageName"]
         if entries:
             rec.history["dealstage"] = entries[::-1]
         if o["AccountId"] and not o.get("IsDeleted"):
-            portal.associations.append(Association("deals", rec.id, "companies", hs_id(o["AccountId"], 10_000_000_000),
-                                                   "primary"))
+            portal.associations.append(
+                Association("deals", rec.id, "companies", hs_id(o["AccountId"], 10_000_000_000), "primary")
+            )
     for r in org.records("OpportunityContactRole"):
         if r.get("IsDeleted") or not r["ContactId"]:
             continue
         labels = ((ROLE_TYPE_IDS[r["Role"]], r["Role"]),) if r["Role"] in ROLE_TYPE_IDS else ()
-        portal.associations.append(Association("contacts", hs_id(r["ContactId"], 0), "deals",
-                                               hs_id(r["OpportunityId"], 20_000_000_000), "unlabeled", labels))
+        portal.associations.append(
+            Association(
+                "contacts",
+                hs_id(r["ContactId"], 0),
+                "deals",
+                hs_id(r["OpportunityId"], 20_000_000_000),
+                "unlabeled",
+                labels,
+            )
+        )
 
 
-def _contacts(portal: HubSpotPortal, org: SalesforceOrg, owners: dict[str, str],
-              accounts: dict[str, dict[str, Any]]) -> None:
+def _contacts(
+    portal: HubSpotPortal, org: SalesforceOrg, owners: dict[str, str], accounts: dict[str, dict[str, Any]]
+) -> None:
     opp_events: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
     touched: dict[str, dt.datetime] = {}  # HubSpot recalculates contacts when their company's deals change
     for o in org.records("Opportunity"):
         if o["AccountId"]:
-            touched[o["AccountId"]] = max(touched.get(o["AccountId"], o["SystemModstamp"]), o["SystemModstamp"])
+            touched[o["AccountId"]] = max(
+                touched.get(o["AccountId"], o["SystemModstamp"]), o["SystemModstamp"]
+            )
     for o in org.records("Opportunity", include_deleted=False):
         if o["AccountId"]:
             opp_events[o["AccountId"]].append((o["CreatedDate"], "opportunity"))
@@ -209,34 +311,61 @@ def _contacts(portal: HubSpotPortal, org: SalesforceOrg, owners: dict[str, str],
             if stage != stages[-1][1] and stages[-1][1] != "customer":
                 stages.append((at, stage))
         account = accounts.get(c["AccountId"] or "")
-        rec = _record(portal, "contacts", c, hs_id(c["Id"], 0), {
-            "email": c["Email"], "firstname": c["FirstName"], "lastname": c["LastName"], "jobtitle": c["Title"],
-            "company": account["Name"] if account else None, "country": c["MailingCountry"],
-            "lifecyclestage": stages[-1][1], "hs_buying_role": c["Buying_Role__c"],
-            "hs_analytics_source": c["LeadSource"], "hubspot_owner_id": owners.get(c["OwnerId"] or ""),
-            "associatedcompanyid": hs_id(c["AccountId"], 10_000_000_000) if c["AccountId"] else None,
-        })
-        rec.history["lifecyclestage"] = [{"value": s, "timestamp": hs_time(at), "sourceType": "CRM_UI"}
-                                         for at, s in reversed(stages)]
+        rec = _record(
+            portal,
+            "contacts",
+            c,
+            hs_id(c["Id"], 0),
+            {
+                "email": c["Email"],
+                "firstname": c["FirstName"],
+                "lastname": c["LastName"],
+                "jobtitle": c["Title"],
+                "company": account["Name"] if account else None,
+                "country": c["MailingCountry"],
+                "lifecyclestage": stages[-1][1],
+                "hs_buying_role": c["Buying_Role__c"],
+                "hs_analytics_source": c["LeadSource"],
+                "hubspot_owner_id": owners.get(c["OwnerId"] or ""),
+                "associatedcompanyid": hs_id(c["AccountId"], 10_000_000_000) if c["AccountId"] else None,
+            },
+        )
+        rec.history["lifecyclestage"] = [
+            {"value": s, "timestamp": hs_time(at), "sourceType": "CRM_UI"} for at, s in reversed(stages)
+        ]
         latest = max(stages[-1][0], touched.get(c["AccountId"] or "", stages[-1][0]))
         if latest > rec.updated_at and not c.get("IsDeleted"):  # a stage change modifies the contact
             rec.updated_at = latest
             rec.properties["lastmodifieddate"] = hs_time(rec.updated_at)
         if c["AccountId"] and not c.get("IsDeleted"):
-            portal.associations.append(Association("contacts", rec.id, "companies",
-                                                   hs_id(c["AccountId"], 10_000_000_000), "primary"))
+            portal.associations.append(
+                Association("contacts", rec.id, "companies", hs_id(c["AccountId"], 10_000_000_000), "primary")
+            )
     for lead in org.records("Lead"):
         if lead["IsConverted"]:
             continue  # merged into its contact
         stage, status = LEAD_STAGES.get(lead["Status"] or "", ("lead", "NEW"))
-        rec = _record(portal, "contacts", lead, hs_id(lead["Id"], 0), {
-            "email": lead["Email"], "firstname": lead["FirstName"], "lastname": lead["LastName"],
-            "jobtitle": lead["Title"], "company": lead["Company"], "country": lead["Country"],
-            "lifecyclestage": stage, "hs_lead_status": status, "hs_analytics_source": lead["LeadSource"],
-            "hubspot_owner_id": owners.get(lead["OwnerId"] or ""),
-        })
-        rec.history["lifecyclestage"] = [{"value": stage, "timestamp": hs_time(lead["CreatedDate"]),
-                                          "sourceType": "CRM_UI"}]
+        rec = _record(
+            portal,
+            "contacts",
+            lead,
+            hs_id(lead["Id"], 0),
+            {
+                "email": lead["Email"],
+                "firstname": lead["FirstName"],
+                "lastname": lead["LastName"],
+                "jobtitle": lead["Title"],
+                "company": lead["Company"],
+                "country": lead["Country"],
+                "lifecyclestage": stage,
+                "hs_lead_status": status,
+                "hs_analytics_source": lead["LeadSource"],
+                "hubspot_owner_id": owners.get(lead["OwnerId"] or ""),
+            },
+        )
+        rec.history["lifecyclestage"] = [
+            {"value": stage, "timestamp": hs_time(lead["CreatedDate"]), "sourceType": "CRM_UI"}
+        ]
 
 
 def _marketing(portal: HubSpotPortal, org: SalesforceOrg) -> None:
@@ -244,22 +373,40 @@ def _marketing(portal: HubSpotPortal, org: SalesforceOrg) -> None:
     email_ids: dict[str, int] = {}
     for c in org.records("Campaign", include_deleted=False):
         cid = guid("campaign", c["Id"])
-        portal.campaigns.append({
-            "id": cid, "createdAt": hs_time(c["CreatedDate"]), "updatedAt": hs_time(c["SystemModstamp"]),
-            "businessUnits": [{"id": 0}],
-            "properties": {"hs_name": c["Name"], "hs_start_date": _s(c["StartDate"])[:10] if c["StartDate"] else None,
-                           "hs_end_date": _s(c["EndDate"])[:10] if c["EndDate"] else None,
-                           "hs_campaign_status": (c["Status"] or "").lower() or None, "hs_audience": c["Type"],
-                           "hs_currency_code": c["CurrencyIsoCode"], "hs_budget_items_sum_amount": _s(c["BudgetedCost"])},
-        })
+        portal.campaigns.append(
+            {
+                "id": cid,
+                "createdAt": hs_time(c["CreatedDate"]),
+                "updatedAt": hs_time(c["SystemModstamp"]),
+                "businessUnits": [{"id": 0}],
+                "properties": {
+                    "hs_name": c["Name"],
+                    "hs_start_date": _s(c["StartDate"])[:10] if c["StartDate"] else None,
+                    "hs_end_date": _s(c["EndDate"])[:10] if c["EndDate"] else None,
+                    "hs_campaign_status": (c["Status"] or "").lower() or None,
+                    "hs_audience": c["Type"],
+                    "hs_currency_code": c["CurrencyIsoCode"],
+                    "hs_budget_items_sum_amount": _s(c["BudgetedCost"]),
+                },
+            }
+        )
         if c["Type"] == "Email":
             email_ids[c["Id"]] = int(hs_id(c["Id"], 0)) % 10**9
         else:
-            portal.forms.append({"id": guid("form", c["Id"]), "name": f"{c['Name']} form", "formType": "hubspot",
-                                 "createdAt": hs_time(c["CreatedDate"]), "updatedAt": hs_time(c["CreatedDate"]),
-                                 "archived": False})
+            portal.forms.append(
+                {
+                    "id": guid("form", c["Id"]),
+                    "name": f"{c['Name']} form",
+                    "formType": "hubspot",
+                    "createdAt": hs_time(c["CreatedDate"]),
+                    "updatedAt": hs_time(c["CreatedDate"]),
+                    "archived": False,
+                }
+            )
             portal.submissions[guid("form", c["Id"])] = []
-    for m in sorted(org.records("CampaignMember", include_deleted=False), key=lambda m: (m["CreatedDate"], m["Id"])):
+    for m in sorted(
+        org.records("CampaignMember", include_deleted=False), key=lambda m: (m["CreatedDate"], m["Id"])
+    ):
         person = people.get(m["ContactId"] or m["LeadId"] or "")
         if person is None or not person["Email"]:
             continue
@@ -267,13 +414,21 @@ def _marketing(portal: HubSpotPortal, org: SalesforceOrg) -> None:
             _email_events(portal, m, person["Email"], email_ids[m["CampaignId"]])
         elif m["HasResponded"] and m["FirstRespondedDate"]:
             at = dt.datetime.combine(m["FirstRespondedDate"], dt.time(12), dt.UTC) + dt.timedelta(
-                seconds=int(hashlib.sha1(m["Id"].encode()).hexdigest()[:4], 16))
-            portal.submissions[guid("form", m["CampaignId"])].insert(0, {
-                "conversionId": guid("conversion", m["Id"]), "submittedAt": epoch_ms(at), "pageUrl": f"https://www.example.com/lp/{m['CampaignId'][-6:]}",
-                "values": [{"name": "email", "value": person["Email"]},
-                           {"name": "firstname", "value": person["FirstName"] or ""},
-                           {"name": "lastname", "value": person["LastName"] or ""}],
-            })
+                seconds=int(hashlib.sha1(m["Id"].encode()).hexdigest()[:4], 16)
+            )
+            portal.submissions[guid("form", m["CampaignId"])].insert(
+                0,
+                {
+                    "conversionId": guid("conversion", m["Id"]),
+                    "submittedAt": epoch_ms(at),
+                    "pageUrl": f"https://www.example.com/lp/{m['CampaignId'][-6:]}",
+                    "values": [
+                        {"name": "email", "value": person["Email"]},
+                        {"name": "firstname", "value": person["FirstName"] or ""},
+                        {"name": "lastname", "value": person["LastName"] or ""},
+                    ],
+                },
+            )
     for form in portal.submissions.values():
         form.sort(key=lambda s: -s["submittedAt"])
     portal.email_events.sort(key=lambda e: (e["created"], e["id"]))
@@ -288,8 +443,16 @@ def _email_events(portal: HubSpotPortal, member: dict[str, Any], email: str, cam
     sent = member["CreatedDate"]
     for i, kind in enumerate(kinds):
         at = sent + dt.timedelta(minutes=37 * i)
-        portal.email_events.append({
-            "id": guid(f"event:{kind}", member["Id"]), "appId": 113, "appName": "Batch", "portalId": portal.portal_id,
-            "emailCampaignId": campaign_id, "recipient": email, "type": kind, "created": epoch_ms(at),
-            "sentBy": {"id": guid("event:SENT", member["Id"]), "created": epoch_ms(sent)},
-        })
+        portal.email_events.append(
+            {
+                "id": guid(f"event:{kind}", member["Id"]),
+                "appId": 113,
+                "appName": "Batch",
+                "portalId": portal.portal_id,
+                "emailCampaignId": campaign_id,
+                "recipient": email,
+                "type": kind,
+                "created": epoch_ms(at),
+                "sentBy": {"id": guid("event:SENT", member["Id"]), "created": epoch_ms(sent)},
+            }
+        )

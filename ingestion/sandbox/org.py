@@ -112,8 +112,13 @@ class SalesforceOrg:
         return SALESFORCE_OBJECTS.keys()
 
     # changes -----------------------------------------------------------------------------------
-    def apply_changes(self, seed: int, new_opportunities: int = 5, updated_opportunities: int = 5,
-                      deleted_opportunities: int = 2) -> dict[str, list[str]]:
+    def apply_changes(
+        self,
+        seed: int,
+        new_opportunities: int = 5,
+        updated_opportunities: int = 5,
+        deleted_opportunities: int = 2,
+    ) -> dict[str, list[str]]:
         """Add, update and delete opportunities now (see ``ingestion.sandbox.changes``)."""
         from ingestion.sandbox.changes import apply_changes
 

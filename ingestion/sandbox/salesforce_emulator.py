@@ -33,8 +33,16 @@ _LOCATOR = re.compile(r"^/(?:query|queryAll)/(?P<loc>01g[0-9A-Za-z]{15})-(?P<off
 _DESCRIBE = re.compile(r"^/sobjects/(?P<obj>\w+)/describe/?$")
 _INVALID_SESSION = [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
 _LABELS = {"id": "Record ID", "reference": "Lookup"}
-_LENGTHS = {"id": 18, "reference": 18, "string": 255, "picklist": 255, "email": 80, "url": 255,
-            "phone": 40, "textarea": 32000}
+_LENGTHS = {
+    "id": 18,
+    "reference": 18,
+    "string": 255,
+    "picklist": 255,
+    "email": 80,
+    "url": 255,
+    "phone": 40,
+    "textarea": 32000,
+}
 
 
 def format_value(value: Any) -> Any:
@@ -114,7 +122,9 @@ class SalesforceEmulator:
 
     def start(self) -> SalesforceEmulator:
         if self._thread is None:
-            self._thread = threading.Thread(target=self._server.serve_forever, name="sf-emulator", daemon=True)
+            self._thread = threading.Thread(
+                target=self._server.serve_forever, name="sf-emulator", daemon=True
+            )
             self._thread.start()
         return self
 
@@ -137,9 +147,16 @@ class SalesforceEmulator:
         with self._lock:
             self._tokens.clear()
 
-    def inject_fault(self, path_prefix: str, status: int | None, body: Any = None,
-                     headers: dict[str, str] | None = None, skip: int = 0, times: int = 1,
-                     action: Callable[[], None] | None = None) -> Fault:
+    def inject_fault(
+        self,
+        path_prefix: str,
+        status: int | None,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        skip: int = 0,
+        times: int = 1,
+        action: Callable[[], None] | None = None,
+    ) -> Fault:
         """Queue a fault; e.g. ``inject_fault("/services/data/v61.0/queryAll", 503, skip=2)``."""
         fault = Fault(path_prefix, status, body, headers, skip, times, action)
         with self._lock:
@@ -164,7 +181,9 @@ class SalesforceEmulator:
                     return fault
         return None
 
-    def handle(self, method: str, raw_path: str, headers: dict[str, str], body: bytes) -> tuple[int, Any, dict]:
+    def handle(
+        self, method: str, raw_path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, Any, dict]:
         parts = urlsplit(raw_path)
         path, params = parts.path, parse_qs(parts.query, keep_blank_values=True)
         with self._lock:
@@ -186,33 +205,51 @@ class SalesforceEmulator:
             usage = self.api_usage
         extra = {"Sforce-Limit-Info": f"api-usage={usage}/{self.api_limit}"}
         if usage > self.api_limit:
-            return 403, [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}], extra
+            return (
+                403,
+                [{"message": "TotalRequests Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED"}],
+                extra,
+            )
         if method != "GET":
-            return 405, [{"errorCode": "METHOD_NOT_ALLOWED", "message": f"HTTP Method '{method}' not allowed."}], extra
+            return (
+                405,
+                [{"errorCode": "METHOD_NOT_ALLOWED", "message": f"HTTP Method '{method}' not allowed."}],
+                extra,
+            )
         status, payload = self._data(path, params, headers)
         return status, payload, extra
 
     def _token(self, form: dict[str, str]) -> tuple[int, Any, dict]:
         grant = form.get("grant_type")
         if grant not in ("client_credentials", "password"):
-            return 400, {"error": "unsupported_grant_type", "error_description": "grant type not supported"}, {}
+            return (
+                400,
+                {"error": "unsupported_grant_type", "error_description": "grant type not supported"},
+                {},
+            )
         if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
             return 400, {"error": "invalid_client", "error_description": "invalid client credentials"}, {}
-        if grant == "password" and self.username is not None and (
-            form.get("username") != self.username or form.get("password") != self.password
+        if (
+            grant == "password"
+            and self.username is not None
+            and (form.get("username") != self.username or form.get("password") != self.password)
         ):
             return 400, {"error": "invalid_grant", "error_description": "authentication failure"}, {}
         token = "00D000000000001AAA!" + secrets.token_urlsafe(48)
         with self._lock:
             self._tokens[token] = time.monotonic() + self.token_ttl_seconds
-        return 200, {
-            "access_token": token,
-            "instance_url": self.base_url,
-            "id": f"{self.base_url}/id/00D000000000001AAA/005000000000001AAA",
-            "token_type": "Bearer",
-            "issued_at": str(int(time.time() * 1000)),
-            "signature": secrets.token_urlsafe(32),
-        }, {}
+        return (
+            200,
+            {
+                "access_token": token,
+                "instance_url": self.base_url,
+                "id": f"{self.base_url}/id/00D000000000001AAA/005000000000001AAA",
+                "token_type": "Bearer",
+                "issued_at": str(int(time.time() * 1000)),
+                "signature": secrets.token_urlsafe(32),
+            },
+            {},
+        )
 
     def _authorised(self, header: str) -> bool:
         if not header.startswith("Bearer "):
@@ -230,11 +267,23 @@ class SalesforceEmulator:
             return 404, [{"errorCode": "NOT_FOUND", "message": "The requested resource does not exist"}]
         ver, rest = m["ver"], (m["rest"] or "/").rstrip("/") or "/"
         if rest == "/sobjects":
-            return 200, {"encoding": "UTF-8", "maxBatchSize": 200, "sobjects": [
-                {"name": o, "label": o, "queryable": True, "deletable": "IsDeleted" in SALESFORCE_OBJECTS[o],
-                 "urls": {"sobject": f"/services/data/v{ver}/sobjects/{o}",
-                          "describe": f"/services/data/v{ver}/sobjects/{o}/describe"}}
-                for o in SALESFORCE_OBJECTS]}
+            return 200, {
+                "encoding": "UTF-8",
+                "maxBatchSize": 200,
+                "sobjects": [
+                    {
+                        "name": o,
+                        "label": o,
+                        "queryable": True,
+                        "deletable": "IsDeleted" in SALESFORCE_OBJECTS[o],
+                        "urls": {
+                            "sobject": f"/services/data/v{ver}/sobjects/{o}",
+                            "describe": f"/services/data/v{ver}/sobjects/{o}/describe",
+                        },
+                    }
+                    for o in SALESFORCE_OBJECTS
+                ],
+            }
         if d := _DESCRIBE.match(rest):
             return self._describe(d["obj"])
         if rest in ("/query", "/queryAll"):
@@ -247,19 +296,30 @@ class SalesforceEmulator:
     def _describe(self, obj: str) -> tuple[int, Any]:
         canonical = {o.lower(): o for o in SALESFORCE_OBJECTS}.get(obj.lower())
         if canonical is None:
-            return 404, [{"errorCode": "NOT_FOUND", "message": f"The requested resource does not exist: {obj}"}]
+            return 404, [
+                {"errorCode": "NOT_FOUND", "message": f"The requested resource does not exist: {obj}"}
+            ]
         fields = []
         for name, sf_type in SALESFORCE_OBJECTS[canonical].items():
-            fields.append({
-                "name": name, "type": sf_type, "label": _LABELS.get(sf_type, name),
-                "nillable": name not in ("Id", "SystemModstamp", "IsDeleted"),
-                "length": _LENGTHS.get(sf_type, 0), "custom": name.endswith("__c"),
-                "precision": 18 if sf_type == "currency" else 0, "scale": 2 if sf_type == "currency" else 0,
-                "filterable": sf_type != "address", "sortable": sf_type != "address",
-            })
+            fields.append(
+                {
+                    "name": name,
+                    "type": sf_type,
+                    "label": _LABELS.get(sf_type, name),
+                    "nillable": name not in ("Id", "SystemModstamp", "IsDeleted"),
+                    "length": _LENGTHS.get(sf_type, 0),
+                    "custom": name.endswith("__c"),
+                    "precision": 18 if sf_type == "currency" else 0,
+                    "scale": 2 if sf_type == "currency" else 0,
+                    "filterable": sf_type != "address",
+                    "sortable": sf_type != "address",
+                }
+            )
         return 200, {"name": canonical, "label": canonical, "queryable": True, "fields": fields}
 
-    def _start_query(self, soql: str, ver: str, include_deleted: bool, headers: dict[str, str]) -> tuple[int, Any]:
+    def _start_query(
+        self, soql: str, ver: str, include_deleted: bool, headers: dict[str, str]
+    ) -> tuple[int, Any]:
         try:
             query = parse_soql(soql)
         except SoqlError as e:
@@ -269,8 +329,11 @@ class SalesforceEmulator:
             batch = min(2000, max(200, int(m[1])))
         query.batch_size = batch
         with self.org.lock:
-            rows = [dict(r) for r in self.org.records(query.obj)
-                    if (include_deleted or not r.get("IsDeleted")) and query.matches(r)]
+            rows = [
+                dict(r)
+                for r in self.org.records(query.obj)
+                if (include_deleted or not r.get("IsDeleted")) and query.matches(r)
+            ]
         rows = query.sort_and_limit(rows)
         loc = f"01g{next(self._locator_ids):015d}"
         with self._lock:
@@ -315,8 +378,10 @@ def _make_handler(emulator: SalesforceEmulator) -> type[BaseHTTPRequestHandler]:
                 status, payload, extra = emulator.handle(self.command, self.path, headers, body)
             except Exception as e:  # an emulator bug must surface as a 500, not a hung socket
                 status, payload, extra = 500, [{"errorCode": "UNKNOWN_EXCEPTION", "message": repr(e)}], {}
-            data = payload if isinstance(payload, bytes) else (
-                payload.encode() if isinstance(payload, str) else json.dumps(payload).encode()
+            data = (
+                payload
+                if isinstance(payload, bytes)
+                else (payload.encode() if isinstance(payload, str) else json.dumps(payload).encode())
             )
             self.send_response(status)
             self.send_header("Content-Type", "application/json;charset=UTF-8")

@@ -27,7 +27,12 @@ _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?(?:Z|
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBER = re.compile(r"^-?\d+(?:\.\d+)?$")
 _OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "=": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
+    "=": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
 }
 _NON_FILTERABLE = {"address", "location"}
 
@@ -111,14 +116,22 @@ def _check_type(obj: str, name: str, sf_type: str, value: Any) -> None:
         or (sf_type == "datetime" and isinstance(value, dt.datetime))
         or (sf_type == "date" and isinstance(value, dt.date) and not isinstance(value, dt.datetime))
         or (sf_type == "boolean" and isinstance(value, bool))
-        or (sf_type in ("int", "double", "percent", "currency") and isinstance(value, int | float)
-            and not isinstance(value, bool))
-        or (isinstance(value, str) and sf_type not in ("datetime", "date", "boolean", "int", "double",
-                                                         "percent", "currency"))
+        or (
+            sf_type in ("int", "double", "percent", "currency")
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+        )
+        or (
+            isinstance(value, str)
+            and sf_type not in ("datetime", "date", "boolean", "int", "double", "percent", "currency")
+        )
     )
     if not ok or sf_type in _NON_FILTERABLE:
-        raise SoqlError("INVALID_FIELD", f"value of filter criterion for field '{name}' on '{obj}' must be of "
-                        f"type {sf_type} and should not be enclosed in quotes")
+        raise SoqlError(
+            "INVALID_FIELD",
+            f"value of filter criterion for field '{name}' on '{obj}' must be of "
+            f"type {sf_type} and should not be enclosed in quotes",
+        )
 
 
 def parse_soql(soql: str) -> SoqlQuery:

@@ -28,9 +28,23 @@ DDL = [
         is_marketing_touch BOOLEAN, touched_at TIMESTAMP)""",
     "CREATE TABLE seeds.exchange_rates (currency_code VARCHAR(3), valid_from DATE, rate_to_reporting DOUBLE PRECISION)",
 ]
-OPP_COLUMNS = ("opportunity_id", "account_id", "owner_id", "owner_name", "opportunity_type", "stage_name",
-               "is_closed", "is_won", "currency_code", "amount", "amount_reporting", "has_contact_role",
-               "contact_role_count", "close_date", "created_at")
+OPP_COLUMNS = (
+    "opportunity_id",
+    "account_id",
+    "owner_id",
+    "owner_name",
+    "opportunity_type",
+    "stage_name",
+    "is_closed",
+    "is_won",
+    "currency_code",
+    "amount",
+    "amount_reporting",
+    "has_contact_role",
+    "contact_role_count",
+    "close_date",
+    "created_at",
+)
 OWNERS = [("005U1", "Alice Archer"), ("005U2", "Bob Baker"), ("005U3", "Carol Cruz")]
 RATES = {"USD": 1.0, "EUR": 1.09, "GBP": 1.2932}
 TYPES = ["new_business", "expansion", "renewal", "contraction", "churn"]
@@ -63,12 +77,20 @@ def _opportunity(i: int) -> dict[str, object]:
     closed, won = i % 3 != 2, i % 3 == 0
     amount = 1000.0 * i
     return {
-        "opportunity_id": f"OPP-{i:02d}", "account_id": f"ACC-{i % 7:02d}", "owner_id": owner_id,
-        "owner_name": owner_name, "opportunity_type": TYPES[i % 5],
+        "opportunity_id": f"OPP-{i:02d}",
+        "account_id": f"ACC-{i % 7:02d}",
+        "owner_id": owner_id,
+        "owner_name": owner_name,
+        "opportunity_type": TYPES[i % 5],
         "stage_name": "Closed Won" if won else "Closed Lost" if closed else "Discovery",
-        "is_closed": closed, "is_won": won, "currency_code": currency, "amount": amount,
-        "amount_reporting": round(amount * RATES[currency], 2), "has_contact_role": True,
-        "contact_role_count": 1 + i % 3, "close_date": date(2025, 1 + i % 12, 15),
+        "is_closed": closed,
+        "is_won": won,
+        "currency_code": currency,
+        "amount": amount,
+        "amount_reporting": round(amount * RATES[currency], 2),
+        "has_contact_role": True,
+        "contact_role_count": 1 + i % 3,
+        "close_date": date(2025, 1 + i % 12, 15),
         "created_at": datetime(2024, 1 + i % 12, 3, 9, 30),
     }
 
@@ -107,12 +129,19 @@ def build(conn: Connection, dirty: bool) -> None:
     """Create and fill marts.fct_opportunities, marts.dim_persons and seeds.exchange_rates."""
     for statement in DDL:
         conn.execute(statement)
-    conn.insert_rows("marts.fct_opportunities", OPP_COLUMNS,
-                     [tuple(r[c] for c in OPP_COLUMNS) for r in opportunities(dirty)])
-    conn.insert_rows("marts.dim_persons", ("person_id", "email", "account_id", "owner_id", "owner_name"),
-                     persons(dirty))
-    conn.insert_rows("seeds.exchange_rates", ("currency_code", "valid_from", "rate_to_reporting"),
-                     [(c, date(2023, 1, 1), r) for c, r in RATES.items()])
+    conn.insert_rows(
+        "marts.fct_opportunities",
+        OPP_COLUMNS,
+        [tuple(r[c] for c in OPP_COLUMNS) for r in opportunities(dirty)],
+    )
+    conn.insert_rows(
+        "marts.dim_persons", ("person_id", "email", "account_id", "owner_id", "owner_name"), persons(dirty)
+    )
+    conn.insert_rows(
+        "seeds.exchange_rates",
+        ("currency_code", "valid_from", "rate_to_reporting"),
+        [(c, date(2023, 1, 1), r) for c, r in RATES.items()],
+    )
 
 
 def make_duckdb(path: Path, dirty: bool) -> str:

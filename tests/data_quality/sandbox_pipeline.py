@@ -23,8 +23,11 @@ def dbt_project_at(root: Path) -> Iterator[Path]:
 @contextmanager
 def isolated_env(root: Path) -> Iterator[Path]:
     """A fresh warehouse, dlt state and reports dir under ``root`` (as tests/orchestration does)."""
-    values = {"ONEFUNNEL_WAREHOUSE": str(root / "warehouse.duckdb"),
-              "ONEFUNNEL_DLT_PIPELINES_DIR": str(root / "dlt"), "ONEFUNNEL_REPORTS_DIR": str(root / "reports")}
+    values = {
+        "ONEFUNNEL_WAREHOUSE": str(root / "warehouse.duckdb"),
+        "ONEFUNNEL_DLT_PIPELINES_DIR": str(root / "dlt"),
+        "ONEFUNNEL_REPORTS_DIR": str(root / "reports"),
+    }
     saved = {k: os.environ.get(k) for k in values}
     os.environ.update(values)
     try:

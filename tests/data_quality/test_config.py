@@ -23,7 +23,11 @@ def test_overrides_and_validation(tmp_path: Path) -> None:
     file = tmp_path / "t.toml"
     file.write_text('[rules.x]\nseverity = "warn"\nmostly = 0.5\nlimit = 3\n')
     settings = load_config(file).settings("x", "error", 1.0, {"limit": 1, "other": 2})
-    assert (settings.severity, settings.mostly, dict(settings.params)) == ("warn", 0.5, {"limit": 3, "other": 2})
+    assert (settings.severity, settings.mostly, dict(settings.params)) == (
+        "warn",
+        0.5,
+        {"limit": 3, "other": 2},
+    )
     with pytest.raises(ValueError, match="mostly"):
         Config(rules={"x": {"mostly": 2}}).settings("x", "error", 1.0, {})
     with pytest.raises(ValueError, match="severity"):

@@ -30,8 +30,9 @@ def _run(warehouse: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dg.
         """Reads the validated mart."""
 
     job = dg.define_asset_job("validate", selection=dg.AssetSelection.all())
-    defs = dg.Definitions(assets=[fct_opportunities, board_deck], asset_checks=quality_checks([VALIDATED]),
-                          jobs=[job])
+    defs = dg.Definitions(
+        assets=[fct_opportunities, board_deck], asset_checks=quality_checks([VALIDATED]), jobs=[job]
+    )
     return defs.resolve_job_def("validate").execute_in_process(raise_on_error=False)
 
 
@@ -68,5 +69,7 @@ def test_broken_expectation_is_an_error_not_failing_data(clean_warehouse: str, t
     assert "DataQualityError" in message and "close_date_not_null" in message and "close_date" in message
     assert DOWNSTREAM not in _materialized(result)
     with connected(clean_warehouse) as conn:
-        row = conn.query("SELECT status, success, error FROM marts.dq_results WHERE expectation = 'close_date_not_null'")
+        row = conn.query(
+            "SELECT status, success, error FROM marts.dq_results WHERE expectation = 'close_date_not_null'"
+        )
     assert row[0][0] == "error" and row[0][1] is None and "close_date" in row[0][2]

@@ -38,8 +38,15 @@ def postgres_warehouse() -> Iterator[str]:
 
 
 def _comparable(r: CheckResult) -> tuple[object, ...]:
-    return (r.rule, r.status, r.severity, r.evaluated_count, r.unexpected_count,
-            sorted(map(str, r.flagged_ids)), sorted((f.object_id or "", f.owner_id or "") for f in r.flagged))
+    return (
+        r.rule,
+        r.status,
+        r.severity,
+        r.evaluated_count,
+        r.unexpected_count,
+        sorted(map(str, r.flagged_ids)),
+        sorted((f.object_id or "", f.owner_id or "") for f in r.flagged),
+    )
 
 
 def test_postgres_matches_duckdb(postgres_warehouse: str, tmp_path: Path) -> None:
@@ -55,11 +62,15 @@ def test_postgres_matches_duckdb(postgres_warehouse: str, tmp_path: Path) -> Non
 
     # The worklist lifecycle works the same on PostgreSQL.
     with connected(postgres_warehouse) as conn:
-        conn.execute("UPDATE marts.fct_opportunities SET has_contact_role = TRUE WHERE opportunity_id = 'OPP-03'")
+        conn.execute(
+            "UPDATE marts.fct_opportunities SET has_contact_role = TRUE WHERE opportunity_id = 'OPP-03'"
+        )
     second = run_suites(postgres_warehouse, run_id="pg-2", reports_dir=str(tmp_path / "pg"), rules=rules())
     with connected(postgres_warehouse) as conn:
-        gaps = conn.query("SELECT object_id, is_open, first_seen_at, last_seen_at FROM marts.dq_attribution_gaps "
-                          "WHERE rule = 'opportunities_without_contact' ORDER BY object_id")
+        gaps = conn.query(
+            "SELECT object_id, is_open, first_seen_at, last_seen_at FROM marts.dq_attribution_gaps "
+            "WHERE rule = 'opportunities_without_contact' ORDER BY object_id"
+        )
         results = conn.query("SELECT COUNT(*) FROM marts.dq_results")
     assert [(g[0], g[1]) for g in gaps] == [("OPP-03", False), ("OPP-07", True), ("OPP-11", True)]
     assert gaps[1][2] == pg_report.run_at and gaps[1][3] == second.run_at

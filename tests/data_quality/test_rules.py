@@ -34,7 +34,9 @@ def test_dirty_warehouse_flags_exactly_the_injected_records(dirty_warehouse: str
     assert no_contact.evaluated_count == 22 and no_contact.severity == "warn"
 
     with connected(dirty_warehouse) as conn:
-        gaps = conn.query("SELECT rule, object_id, object_type, owner_id, is_open FROM marts.dq_attribution_gaps")
+        gaps = conn.query(
+            "SELECT rule, object_id, object_type, owner_id, is_open FROM marts.dq_attribution_gaps"
+        )
         results = conn.query("SELECT run_id, expectation, status, success FROM marts.dq_results")
     worklist_rules = {r.name for r in rules() if r.object_type}
     assert {(g[0], g[1]) for g in gaps} == {(rule, oid) for rule in worklist_rules for oid in EXPECTED[rule]}
@@ -54,7 +56,10 @@ def test_clean_warehouse_passes_every_rule(clean_warehouse: str, tmp_path: Path)
 
 
 def test_one_suite_only(dirty_warehouse: str, tmp_path: Path) -> None:
-    report = run_suites(dirty_warehouse, rules=[r for r in rules() if r.suite == "attribution_health"],
-                        reports_dir=str(tmp_path))
+    report = run_suites(
+        dirty_warehouse,
+        rules=[r for r in rules() if r.suite == "attribution_health"],
+        reports_dir=str(tmp_path),
+    )
     assert {r.suite for r in report.results} == {"attribution_health"}
     assert not report.blocking  # only warn-severity rules ran

@@ -56,12 +56,23 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         owners = {o["Id"]: o["OwnerId"] for o in company.salesforce.records("Opportunity")}
         summary = run_nightly(company)  # incremental: only the injected changes are loaded
         assert summary.success, summary.failure  # warnings never block
-    return {"clean": clean, "clean_summary": clean_summary, "summary": summary, "warehouse": warehouse,
-            "expected": expected, "owners": owners, "results": _evaluate(warehouse)}
+    return {
+        "clean": clean,
+        "clean_summary": clean_summary,
+        "summary": summary,
+        "warehouse": warehouse,
+        "expected": expected,
+        "owners": owners,
+        "results": _evaluate(warehouse),
+    }
 
 
 def test_clean_profile_passes_every_rule(runs: dict[str, Any]) -> None:
-    failing = {name: (r.status, r.unexpected_count, r.error) for name, r in runs["clean"].items() if r.status != "passed"}
+    failing = {
+        name: (r.status, r.unexpected_count, r.error)
+        for name, r in runs["clean"].items()
+        if r.status != "passed"
+    }
     assert failing == {}
     assert all(not r.flagged for r in runs["clean"].values())
     assert runs["clean_summary"].checks and all(c["passed"] for c in runs["clean_summary"].checks)
@@ -85,8 +96,10 @@ def test_each_rule_flags_exactly_the_injected_records(runs: dict[str, Any]) -> N
 
 def test_worklist_lists_each_gap_with_the_owner_who_can_fix_it(runs: dict[str, Any]) -> None:
     with duckdb.connect(str(runs["warehouse"]), read_only=True) as con:
-        gaps = con.execute("select rule, object_type, object_id, owner_id, owner_name from marts.dq_attribution_gaps "
-                           "where is_open").fetchall()
+        gaps = con.execute(
+            "select rule, object_type, object_id, owner_id, owner_name from marts.dq_attribution_gaps "
+            "where is_open"
+        ).fetchall()
     assert {g[0] for g in gaps} == set(GAP_RULES)
     assert all(g[3] and g[4] for g in gaps), [g for g in gaps if not (g[3] and g[4])]
     for rule, object_type, object_id, owner_id, _ in gaps:
@@ -110,8 +123,10 @@ def test_row_count_drop_fails_and_blocks(runs: dict[str, Any], tmp_path: Path) -
     shutil.copy(runs["warehouse"], warehouse)
     with connected(str(warehouse)) as conn:
         keep = conn.query("SELECT COUNT(*) FROM marts.fct_touchpoints")[0][0] * 4 // 10  # a 60 % drop
-        conn.execute("DELETE FROM marts.fct_touchpoints WHERE touchpoint_id NOT IN (SELECT touchpoint_id FROM "
-                     f"marts.fct_touchpoints ORDER BY touchpoint_id LIMIT {keep})")
+        conn.execute(
+            "DELETE FROM marts.fct_touchpoints WHERE touchpoint_id NOT IN (SELECT touchpoint_id FROM "
+            f"marts.fct_touchpoints ORDER BY touchpoint_id LIMIT {keep})"
+        )
         conn.execute("UPDATE raw_salesforce._dlt_loads SET inserted_at = inserted_at - INTERVAL 30 HOUR")
     from data_quality.suites import freshness
 

@@ -17,7 +17,9 @@ def test_gaps_are_maintained_across_runs(dirty_warehouse: str, tmp_path: Path) -
     reports = str(tmp_path / "reports")
     first = run_suites(dirty_warehouse, run_id="run-1", reports_dir=reports, rules=rules())
     with connected(dirty_warehouse) as conn:
-        conn.execute("UPDATE marts.fct_opportunities SET has_contact_role = TRUE WHERE opportunity_id = 'OPP-03'")
+        conn.execute(
+            "UPDATE marts.fct_opportunities SET has_contact_role = TRUE WHERE opportunity_id = 'OPP-03'"
+        )
     second = run_suites(dirty_warehouse, run_id="run-2", reports_dir=reports, rules=rules())
 
     with connected(dirty_warehouse) as conn:
@@ -33,7 +35,9 @@ def test_gaps_are_maintained_across_runs(dirty_warehouse: str, tmp_path: Path) -
 
     # The record breaks again: a new open episode; the closed one stays as history.
     with connected(dirty_warehouse) as conn:
-        conn.execute("UPDATE marts.fct_opportunities SET has_contact_role = FALSE WHERE opportunity_id = 'OPP-03'")
+        conn.execute(
+            "UPDATE marts.fct_opportunities SET has_contact_role = FALSE WHERE opportunity_id = 'OPP-03'"
+        )
     third = run_suites(dirty_warehouse, run_id="run-3", reports_dir=reports, rules=rules())
     with connected(dirty_warehouse) as conn:
         episodes = [r for r in conn.query(GAP_SQL) if r[0] == "OPP-03"]

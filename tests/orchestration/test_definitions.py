@@ -109,7 +109,11 @@ def test_hubspot_assets_join_the_graph_only_when_enabled() -> None:
     def graph(sources: str) -> dict[str, list[str]]:
         env = {**os.environ, "ONEFUNNEL_SOURCES": sources}
         out = subprocess.run(
-            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True,
+            [sys.executable, "-c", script],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
             cwd=settings.REPO_ROOT,
         ).stdout
         return json.loads(out.strip().splitlines()[-1])

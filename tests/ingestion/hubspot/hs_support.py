@@ -39,8 +39,12 @@ class Runner:
         return self.sql(f"select count(*) from raw_hubspot.{table}")[0][0]
 
     def columns(self, table: str) -> dict[str, str]:
-        return dict(self.sql("select column_name, data_type from information_schema.columns "
-                             f"where table_schema = 'raw_hubspot' and table_name = '{table}'"))
+        return dict(
+            self.sql(
+                "select column_name, data_type from information_schema.columns "
+                f"where table_schema = 'raw_hubspot' and table_name = '{table}'"
+            )
+        )
 
     def rows(self, table: str) -> dict[str, dict[str, Any]]:
         with duckdb.connect(self.warehouse, read_only=True) as con:
@@ -56,7 +60,9 @@ class Runner:
         return {k: v for k, v in src.items() if k != "resources"}
 
 
-def assert_matches_portal(runner: Runner, portal: HubSpotPortal, objects: tuple[str, ...] = CRM_OBJECTS) -> None:
+def assert_matches_portal(
+    runner: Runner, portal: HubSpotPortal, objects: tuple[str, ...] = CRM_OBJECTS
+) -> None:
     """Every CRM record once, typed values equal to the portal's strings cast by their definitions."""
     for obj in objects:
         rows = runner.rows(obj)
@@ -77,8 +83,10 @@ def expected_associations(portal: HubSpotPortal) -> set[tuple[str, str, str, str
     out = set()
     live = {o: {r.id for r in portal.live(o)} for o in CRM_OBJECTS}
     for a in portal.associations:
-        for src, dst, sid, did in ((a.from_type, a.to_type, a.from_id, a.to_id),
-                                   (a.to_type, a.from_type, a.to_id, a.from_id)):
+        for src, dst, sid, did in (
+            (a.from_type, a.to_type, a.from_id, a.to_id),
+            (a.to_type, a.from_type, a.to_id, a.from_id),
+        ):
             if (src, dst) not in pairs or sid not in live[src]:
                 continue
             ids = ASSOCIATION_TYPE_IDS[(src, dst)]
@@ -100,8 +108,18 @@ def tiny_portal(n_contacts: int = 5, n_companies: int = 3, n_deals: int = 4) -> 
     for i in range(n_companies):
         portal.create("companies", {"name": f"Company {i}", "numberofemployees": str(10 * (i + 1))})
     for i in range(n_contacts):
-        portal.create("contacts", {"email": f"p{i}@example.com", "firstname": f"P{i}", "lifecyclestage": "lead"})
+        portal.create(
+            "contacts", {"email": f"p{i}@example.com", "firstname": f"P{i}", "lifecyclestage": "lead"}
+        )
     for i in range(n_deals):
-        portal.create("deals", {"dealname": f"Deal {i}", "amount": f"{1000 + i}.50", "dealstage": "qualifiedtobuy",
-                                "closedate": "2025-03-31T00:00:00.000Z", "pipeline": "default"})
+        portal.create(
+            "deals",
+            {
+                "dealname": f"Deal {i}",
+                "amount": f"{1000 + i}.50",
+                "dealstage": "qualifiedtobuy",
+                "closedate": "2025-03-31T00:00:00.000Z",
+                "pipeline": "default",
+            },
+        )
     return portal

@@ -19,8 +19,9 @@ def test_enabled_only_by_onefunnel_sources(monkeypatch: pytest.MonkeyPatch) -> N
     assert hubspot.dbt_vars() == {"hubspot_enabled": True}
 
 
-def test_asset_materialises_raw_tables(emulator: HubSpotEmulator, tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_asset_materialises_raw_tables(
+    emulator: HubSpotEmulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ONEFUNNEL_WAREHOUSE", str(tmp_path / "w.duckdb"))
     monkeypatch.setenv("ONEFUNNEL_DLT_PIPELINES_DIR", str(tmp_path / "dlt"))
     monkeypatch.setenv("SOURCES__HUBSPOT__BASE_URL", emulator.base_url)

@@ -17,7 +17,9 @@ from ingestion.sandbox.hubspot_shapes import portal_from_org
 ISO_MS_Z = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 
 
-def call(emu: HubSpotEmulator, method: str, path: str, token: str | None = None, **kw: Any) -> requests.Response:
+def call(
+    emu: HubSpotEmulator, method: str, path: str, token: str | None = None, **kw: Any
+) -> requests.Response:
     headers = {"Authorization": f"Bearer {token or emu.token}"}
     return requests.request(method, f"{emu.base_url}{path}", headers=headers, timeout=30, **kw)
 
@@ -36,12 +38,18 @@ def test_same_company_same_portal(company: SandboxCompany, portal: HubSpotPortal
     assert [a.__dict__ for a in portal.associations] == [a.__dict__ for a in again.associations]
     assert portal.email_events == again.email_events and portal.submissions == again.submissions
     assert {d.properties["dealstage"] for d in portal.live("deals")} <= {
-        s["id"] for s in portal.pipelines[0]["stages"]}
+        s["id"] for s in portal.pipelines[0]["stages"]
+    }
 
 
 def test_list_paging_and_archived(emulator: HubSpotEmulator, portal: HubSpotPortal) -> None:
     assert call(emulator, "GET", "/crm/v3/objects/contacts", token="wrong").status_code == 401
-    resp = call(emulator, "GET", "/crm/v3/objects/contacts", params={"limit": 500, "properties": "email,lifecyclestage"})
+    resp = call(
+        emulator,
+        "GET",
+        "/crm/v3/objects/contacts",
+        params={"limit": 500, "properties": "email,lifecyclestage"},
+    )
     assert resp.status_code == 200
     assert resp.headers["X-HubSpot-RateLimit-Secondly-Remaining"].isdigit()
     assert "X-HubSpot-RateLimit-Daily-Remaining" in resp.headers
@@ -52,16 +60,24 @@ def test_list_paging_and_archived(emulator: HubSpotEmulator, portal: HubSpotPort
         assert set(rec["properties"]) == {"email", "lifecyclestage"}
     ids, after = [], None
     while True:
-        body = call(emulator, "GET", "/crm/v3/objects/contacts", params={"limit": 100, "after": after or ""}).json()
+        body = call(
+            emulator, "GET", "/crm/v3/objects/contacts", params={"limit": 100, "after": after or ""}
+        ).json()
         ids += [r["id"] for r in body["results"]]
         if "paging" not in body:  # the last page has no paging key
             break
         after = body["paging"]["next"]["after"]
     assert sorted(ids) == sorted(r.id for r in portal.live("contacts"))
-    archived = call(emulator, "GET", "/crm/v3/objects/contacts", params={"archived": "true"}).json()["results"]
+    archived = call(emulator, "GET", "/crm/v3/objects/contacts", params={"archived": "true"}).json()[
+        "results"
+    ]
     assert archived and all(r["archived"] and ISO_MS_Z.match(r["archivedAt"]) for r in archived)
-    hist = call(emulator, "GET", "/crm/v3/objects/contacts",
-                params={"limit": 100, "propertiesWithHistory": "lifecyclestage"}).json()
+    hist = call(
+        emulator,
+        "GET",
+        "/crm/v3/objects/contacts",
+        params={"limit": 100, "propertiesWithHistory": "lifecyclestage"},
+    ).json()
     assert len(hist["results"]) == 50  # 50 per page with history
     entry = hist["results"][0]["propertiesWithHistory"]["lifecyclestage"][0]
     assert set(entry) >= {"value", "timestamp", "sourceType"} and ISO_MS_Z.match(entry["timestamp"])
@@ -69,15 +85,31 @@ def test_list_paging_and_archived(emulator: HubSpotEmulator, portal: HubSpotPort
 
 def test_search_total_filters_and_cap(portal: HubSpotPortal) -> None:
     with HubSpotEmulator(portal, search_cap=60) as emu:
-        body = {"filterGroups": [{"filters": [{"propertyName": "lastmodifieddate", "operator": "BETWEEN",
-                                               "value": "0", "highValue": str(2**50)}]}],
-                "sorts": [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}], "limit": 50,
-                "properties": ["email", "lastmodifieddate"]}
+        body = {
+            "filterGroups": [
+                {
+                    "filters": [
+                        {
+                            "propertyName": "lastmodifieddate",
+                            "operator": "BETWEEN",
+                            "value": "0",
+                            "highValue": str(2**50),
+                        }
+                    ]
+                }
+            ],
+            "sorts": [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}],
+            "limit": 50,
+            "properties": ["email", "lastmodifieddate"],
+        }
         page = call(emu, "POST", "/crm/v3/objects/contacts/search", json=body).json()
         assert page["total"] == len(portal.live("contacts")) and len(page["results"]) == 50
         stamps = [r["properties"]["lastmodifieddate"] for r in page["results"]]
         assert stamps == sorted(stamps)
-        assert call(emu, "POST", "/crm/v3/objects/contacts/search", json={**body, "limit": 201}).status_code == 400
+        assert (
+            call(emu, "POST", "/crm/v3/objects/contacts/search", json={**body, "limit": 201}).status_code
+            == 400
+        )
         past = call(emu, "POST", "/crm/v3/objects/contacts/search", json={**body, "after": "60"})
         assert past.status_code == 400 and past.json()["category"] == "VALIDATION_ERROR"
 
@@ -98,9 +130,13 @@ def test_marketing_shapes(emulator: HubSpotEmulator, portal: HubSpotPortal) -> N
     camp = call(emulator, "GET", "/marketing/v3/campaigns", params={"limit": 100}).json()["results"][0]
     assert set(camp) >= {"id", "properties", "createdAt", "updatedAt"} and "hs_name" in camp["properties"]
     form = call(emulator, "GET", "/marketing/v3/forms").json()["results"][0]
-    subs = call(emulator, "GET", f"/form-integrations/v1/submissions/forms/{form['id']}",
-                params={"limit": 50}).json()
-    assert isinstance(subs["results"][0]["submittedAt"], int) and subs["results"][0]["values"][0]["name"] == "email"
+    subs = call(
+        emulator, "GET", f"/form-integrations/v1/submissions/forms/{form['id']}", params={"limit": 50}
+    ).json()
+    assert (
+        isinstance(subs["results"][0]["submittedAt"], int)
+        and subs["results"][0]["values"][0]["name"] == "email"
+    )
     events = call(emulator, "GET", "/email/public/v1/events", params={"limit": 5}).json()
     assert events["hasMore"] is True and len(events["events"]) == 5
     assert {"id", "type", "recipient", "created", "emailCampaignId"} <= set(events["events"][0])

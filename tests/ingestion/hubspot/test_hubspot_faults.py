@@ -26,36 +26,51 @@ def _duplicate_from(portal: HubSpotPortal, position: int) -> Callable[[Any], Any
 
 
 FAULTS: dict[str, Callable[[HubSpotPortal], dict[str, Any]]] = {
-    "429_retry_after": lambda p: {"status": 429, "body": {"status": "error", "message": "You have reached your "
-                                  "secondly limit.", "errorType": "RATE_LIMIT"}, "headers": {"Retry-After": "0"},
-                                  "skip": 1, "times": 2},
+    "429_retry_after": lambda p: {
+        "status": 429,
+        "body": {
+            "status": "error",
+            "message": "You have reached your secondly limit.",
+            "errorType": "RATE_LIMIT",
+        },
+        "headers": {"Retry-After": "0"},
+        "skip": 1,
+        "times": 2,
+    },
     "500": lambda p: {"status": 500, "body": {"status": "error", "message": "internal error"}, "skip": 2},
     "503": lambda p: {"status": 503, "body": "<html>Service Unavailable</html>", "skip": 1, "times": 3},
     "slow_response": lambda p: {"delay": 0.5, "skip": 1},
     "truncated_json": lambda p: {"raw": b'{"total": 12, "results": [{"id": "1", "prope', "skip": 1},
-    "empty_page": lambda p: {"transform": lambda page: {**page, "results": [], "paging": {"next": {"after": "0"}}},
-                             "skip": 1},
+    "empty_page": lambda p: {
+        "transform": lambda page: {**page, "results": [], "paging": {"next": {"after": "0"}}},
+        "skip": 1,
+    },
     "same_record_on_two_pages": lambda p: {"transform": _duplicate_from(p, 49), "skip": 2},
 }
 
 
 @pytest.mark.parametrize("fault", FAULTS)
-def test_transient_fault_is_absorbed_by_the_client(fault: str, portal: HubSpotPortal,
-                                                   emulator: HubSpotEmulator) -> None:
+def test_transient_fault_is_absorbed_by_the_client(
+    fault: str, portal: HubSpotPortal, emulator: HubSpotEmulator
+) -> None:
     """Each fault alone, at the HTTP/paging layer: every live contact still comes back."""
     emulator.inject_fault(SEARCH, **FAULTS[fault](portal))
     client = HubSpotClient(emulator.base_url, emulator.token)
     names = list(portal.property_defs["contacts"])
     top = client.search_max_modified("contacts", "lastmodifieddate")
     assert top is not None
-    ids = [r["id"] for page in client.search("contacts", "lastmodifieddate", 0, top + 1, names, page_limit=50)
-           for r in page]
+    ids = [
+        r["id"]
+        for page in client.search("contacts", "lastmodifieddate", 0, top + 1, names, page_limit=50)
+        for r in page
+    ]
     assert not emulator.faults, "the fault was never hit"
     assert set(ids) == {r.id for r in portal.live("contacts")}
 
 
-def test_all_transient_faults_in_one_run_load_exactly(portal: HubSpotPortal, emulator: HubSpotEmulator,
-                                                      runner: Runner) -> None:
+def test_all_transient_faults_in_one_run_load_exactly(
+    portal: HubSpotPortal, emulator: HubSpotEmulator, runner: Runner
+) -> None:
     """All faults in one pipeline run (each on a later search request): the warehouse equals the portal."""
     assert len(portal.live("contacts")) > 100  # several search pages, so paging faults land mid-stream
     for make in FAULTS.values():  # skip counts down on every request: all fire in order after the first
@@ -65,8 +80,9 @@ def test_all_transient_faults_in_one_run_load_exactly(portal: HubSpotPortal, emu
     assert_matches_portal(runner, portal)
 
 
-def test_hard_failure_keeps_cursor_then_clean_run_is_exact(portal: HubSpotPortal, emulator: HubSpotEmulator,
-                                                          runner: Runner) -> None:
+def test_hard_failure_keeps_cursor_then_clean_run_is_exact(
+    portal: HubSpotPortal, emulator: HubSpotEmulator, runner: Runner
+) -> None:
     runner(**CRM_ONLY)
     before = runner.state()
     contact = portal.live("contacts")[0]
@@ -74,7 +90,9 @@ def test_hard_failure_keeps_cursor_then_clean_run_is_exact(portal: HubSpotPortal
     deal = portal.live("deals")[0]
     portal.update("deals", deal.id, {"amount": "999.99"})
     # 503 on every attempt of the deals search: retries run out after contacts already extracted
-    emulator.inject_fault("/crm/v3/objects/deals/search", 503, {"status": "error", "message": "busy"}, times=50)
+    emulator.inject_fault(
+        "/crm/v3/objects/deals/search", 503, {"status": "error", "message": "busy"}, times=50
+    )
     with pytest.raises(Exception, match=r"HubSpot deals search .*failed after \d+ attempts: HTTP 503"):
         runner(**CRM_ONLY)
     assert runner.state() == before
@@ -86,9 +104,19 @@ def test_hard_failure_keeps_cursor_then_clean_run_is_exact(portal: HubSpotPortal
 
 
 def test_search_400_is_clear(emulator: HubSpotEmulator, runner: Runner) -> None:
-    emulator.inject_fault(SEARCH, 400, {"status": "error", "message": "There was a problem with the request.",
-                                        "category": "VALIDATION_ERROR"}, skip=1)
-    with pytest.raises(Exception, match="HubSpot contacts search failed: HTTP 400 VALIDATION_ERROR: There was"):
+    emulator.inject_fault(
+        SEARCH,
+        400,
+        {
+            "status": "error",
+            "message": "There was a problem with the request.",
+            "category": "VALIDATION_ERROR",
+        },
+        skip=1,
+    )
+    with pytest.raises(
+        Exception, match="HubSpot contacts search failed: HTTP 400 VALIDATION_ERROR: There was"
+    ):
         runner(**CRM_ONLY)
     assert runner.state() == {}
 
@@ -96,7 +124,9 @@ def test_search_400_is_clear(emulator: HubSpotEmulator, runner: Runner) -> None:
 def test_new_custom_property_becomes_a_column(portal: HubSpotPortal, runner: Runner) -> None:
     runner(**CRM_ONLY, objects=["deals"])
     deals = portal.live("deals")[:3]
-    portal.add_property("deals", "renewal_risk_score", "number", {d.id: str(10 + i) for i, d in enumerate(deals)})
+    portal.add_property(
+        "deals", "renewal_risk_score", "number", {d.id: str(10 + i) for i, d in enumerate(deals)}
+    )
     counts = runner(**CRM_ONLY, objects=["deals"])
     assert counts["deals"] == 3
     assert runner.columns("deals")["renewal_risk_score"] == "DOUBLE"
@@ -104,28 +134,36 @@ def test_new_custom_property_becomes_a_column(portal: HubSpotPortal, runner: Run
     assert_matches_portal(runner, portal, ("deals",))
 
 
-def test_property_type_change_is_quarantined_not_coerced(portal: HubSpotPortal, runner: Runner,
-                                                         caplog: pytest.LogCaptureFixture) -> None:
+def test_property_type_change_is_quarantined_not_coerced(
+    portal: HubSpotPortal, runner: Runner, caplog: pytest.LogCaptureFixture
+) -> None:
     runner(**CRM_ONLY, objects=["companies"])
     companies = portal.live("companies")
     bad, fine = companies[0], companies[1]
-    portal.change_property_type("companies", "numberofemployees", "string",
-                                {bad.id: "about fifty", fine.id: "75"})
+    portal.change_property_type(
+        "companies", "numberofemployees", "string", {bad.id: "about fifty", fine.id: "75"}
+    )
     runner(**CRM_ONLY, objects=["companies"])
     cols = runner.columns("companies")
     assert cols["numberofemployees"] == "DOUBLE"
     assert not [c for c in cols if c.startswith("numberofemployees_")]  # no dlt variant column
     rows = runner.rows("companies")
     assert rows[bad.id]["numberofemployees"] is None and rows[fine.id]["numberofemployees"] == 75.0
-    assert runner.sql("select object_type, object_id, property_name, value, loaded_type "
-                      "from raw_hubspot.property_quarantine") == [
-        ("companies", bad.id, "numberofemployees", "about fifty", "number")]
+    assert runner.sql(
+        "select object_type, object_id, property_name, value, loaded_type "
+        "from raw_hubspot.property_quarantine"
+    ) == [("companies", bad.id, "numberofemployees", "about fifty", "number")]
     assert "numberofemployees changed type from number to string" in caplog.text
 
 
-def test_canary_token_never_logged_or_stored(portal: HubSpotPortal, runner: Runner, tmp_path: Any,
-                                             monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
-                                             capfd: pytest.CaptureFixture[str]) -> None:
+def test_canary_token_never_logged_or_stored(
+    portal: HubSpotPortal,
+    runner: Runner,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
     import logging
 
     caplog.set_level(logging.DEBUG)
@@ -144,10 +182,11 @@ def test_canary_token_never_logged_or_stored(portal: HubSpotPortal, runner: Runn
         assert canary not in text
     tables = runner.sql("select table_name from information_schema.tables where table_schema = 'raw_hubspot'")
     for (table,) in tables:
-        assert not runner.sql(f"select 1 from raw_hubspot.{table} t where lower(cast(t as varchar)) "
-                              f"like '%{canary.lower()}%' limit 1"), table
+        assert not runner.sql(
+            f"select 1 from raw_hubspot.{table} t where lower(cast(t as varchar)) "
+            f"like '%{canary.lower()}%' limit 1"
+        ), table
     for path in tmp_path.rglob("*"):
         if path.is_file() and path.suffix != ".duckdb":
             assert canary.encode() not in path.read_bytes(), path
     assert json.dumps(runner.state()).find(canary) == -1
-

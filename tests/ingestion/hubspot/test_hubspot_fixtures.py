@@ -26,12 +26,23 @@ def page(name: str) -> dict[str, Any]:
 
 
 def kinds(obj: str) -> dict[str, str]:
-    return {n: "currency" if n == "amount" else t for n, (t, _) in PROPERTY_TYPES[obj].items()
-            if n != "hs_object_id"}
+    return {
+        n: "currency" if n == "amount" else t
+        for n, (t, _) in PROPERTY_TYPES[obj].items()
+        if n != "hs_object_id"
+    }
 
 
-@pytest.mark.parametrize("name", [*PAGES.values(), "mock_contacts_with_history", "mock_products_data",
-                                  "mock_tickets_data", "mock_quotes_data"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        *PAGES.values(),
+        "mock_contacts_with_history",
+        "mock_products_data",
+        "mock_tickets_data",
+        "mock_quotes_data",
+    ],
+)
 def test_real_pages_are_strings_or_null(name: str) -> None:
     body = page(name)
     assert "paging" not in body  # each is a last page
@@ -65,8 +76,15 @@ def test_real_records_served_and_loaded(tmp_path: Path) -> None:
         for prop, (hs_type, field_type) in PROPERTY_TYPES[obj].items():
             portal.define(obj, prop, hs_type, field_type, show_currency_symbol=prop == "amount")
         for rec in page(name)["results"]:
-            portal.put(obj, HsRecord(rec["id"], dict(rec["properties"]), parse_datetime(rec["createdAt"]),
-                                     parse_datetime(rec["updatedAt"])))
+            portal.put(
+                obj,
+                HsRecord(
+                    rec["id"],
+                    dict(rec["properties"]),
+                    parse_datetime(rec["createdAt"]),
+                    parse_datetime(rec["updatedAt"]),
+                ),
+            )
     with HubSpotEmulator(portal) as emu:
         for obj, name in PAGES.items():
             for rec in page(name)["results"]:

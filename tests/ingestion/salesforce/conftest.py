@@ -44,8 +44,14 @@ def fake_value(obj: str, field: str, sf_type: str, i: int, modstamp: dt.datetime
     return f"{obj} {field} {i}"
 
 
-def add_records(org: SalesforceOrg, obj: str, n: int, modstamp: dt.datetime | None = None,
-                step_seconds: float = 1.0, **overrides: Any) -> list[dict[str, Any]]:
+def add_records(
+    org: SalesforceOrg,
+    obj: str,
+    n: int,
+    modstamp: dt.datetime | None = None,
+    step_seconds: float = 1.0,
+    **overrides: Any,
+) -> list[dict[str, Any]]:
     """Insert n records of ``obj``; SystemModstamp = ``modstamp`` for all (a tie) or the ticking org clock."""
     out = []
     start = len(org.records(obj))
@@ -92,7 +98,9 @@ class Runner:
         self.pipelines_dir = str(tmp_path / "dlt_pipelines")
 
     def __call__(self, **kwargs: Any) -> dict[str, int]:
-        creds = SalesforceCredentials(client_id=self.emulator.client_id, client_secret=self.emulator.client_secret)
+        creds = SalesforceCredentials(
+            client_id=self.emulator.client_id, client_secret=self.emulator.client_secret
+        )
         kwargs.setdefault("base_url", self.emulator.base_url)
         kwargs.setdefault("credentials", creds)
         return run_salesforce(self.warehouse, self.pipelines_dir, **kwargs)
@@ -116,12 +124,20 @@ def runner(emulator: SalesforceEmulator, tmp_path: Path) -> Runner:
     return Runner(emulator, tmp_path)
 
 
-def api(emulator: SalesforceEmulator, path: str, token: str | None = None, **kwargs: Any) -> requests.Response:
+def api(
+    emulator: SalesforceEmulator, path: str, token: str | None = None, **kwargs: Any
+) -> requests.Response:
     """GET an emulator data path with a fresh (or given) bearer token."""
     if token is None:
-        token = requests.post(f"{emulator.base_url}/services/oauth2/token", data={
-            "grant_type": "client_credentials", "client_id": emulator.client_id,
-            "client_secret": emulator.client_secret}, timeout=10).json()["access_token"]
+        token = requests.post(
+            f"{emulator.base_url}/services/oauth2/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": emulator.client_id,
+                "client_secret": emulator.client_secret,
+            },
+            timeout=10,
+        ).json()["access_token"]
     headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
     return requests.get(f"{emulator.base_url}{path}", headers=headers, timeout=30, **kwargs)
 

@@ -37,7 +37,10 @@ def test_generated_company_loads_and_changes(tmp_path: Path, monkeypatch: pytest
             for obj, n in company.ground_truth()["all_counts"].items():
                 t = table_name(obj)
                 if n:
-                    assert con.execute(f"select count(*), count(distinct id) from raw_salesforce.{t}").fetchone() == (
-                        n, n), t
-            deleted = con.execute("select count(*) from raw_salesforce.opportunity where is_deleted").fetchone()[0]
+                    assert con.execute(
+                        f"select count(*), count(distinct id) from raw_salesforce.{t}"
+                    ).fetchone() == (n, n), t
+            deleted = con.execute(
+                "select count(*) from raw_salesforce.opportunity where is_deleted"
+            ).fetchone()[0]
             assert deleted == sum(1 for r in org.records("Opportunity") if r["IsDeleted"])

@@ -11,9 +11,20 @@ from ingestion.salesforce import build_soql, table_name
 from ingestion.salesforce.helpers import clean_record, column_hints, column_key, parse_datetime, soql_datetime
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "salesforce"
-TYPES = {"Id": "id", "IsDeleted": "boolean", "Name": "string", "StageName": "picklist", "Amount": "currency",
-         "Probability": "percent", "CloseDate": "date", "IsClosed": "boolean", "IsWon": "boolean",
-         "Term_Months__c": "double", "CreatedDate": "datetime", "SystemModstamp": "datetime"}
+TYPES = {
+    "Id": "id",
+    "IsDeleted": "boolean",
+    "Name": "string",
+    "StageName": "picklist",
+    "Amount": "currency",
+    "Probability": "percent",
+    "CloseDate": "date",
+    "IsClosed": "boolean",
+    "IsWon": "boolean",
+    "Term_Months__c": "double",
+    "CreatedDate": "datetime",
+    "SystemModstamp": "datetime",
+}
 
 
 def test_clean_real_shaped_page() -> None:
@@ -28,11 +39,17 @@ def test_clean_real_shaped_page() -> None:
 
 
 def test_hints_naming_and_soql() -> None:
-    hints = column_hints([{"name": n, "type": t} for n, t in TYPES.items()]
-                         + [{"name": "Amount2", "type": "currency", "precision": 18, "scale": 2}])
+    hints = column_hints(
+        [{"name": n, "type": t} for n, t in TYPES.items()]
+        + [{"name": "Amount2", "type": "currency", "precision": 18, "scale": 2}]
+    )
     assert hints["Amount"]["data_type"] == "decimal" and hints["Amount2"]["scale"] == 2
-    assert hints["SystemModstamp"] == {"name": "SystemModstamp", "data_type": "timestamp", "nullable": True,
-                                       "timezone": True}
+    assert hints["SystemModstamp"] == {
+        "name": "SystemModstamp",
+        "data_type": "timestamp",
+        "nullable": True,
+        "timezone": True,
+    }
     assert hints["Term_Months_c"]["data_type"] == "double" and hints["Id"]["nullable"] is False
     assert column_key("Buying_Role__c") == "Buying_Role_c" and column_key("StageName") == "StageName"
     assert table_name("OpportunityContactRole") == "opportunity_contact_role"
@@ -40,4 +57,5 @@ def test_hints_naming_and_soql() -> None:
     assert soql_datetime(since) == "2024-03-14T09:05:41Z"  # floored: >= re-reads, never skips
     assert build_soql("Lead", ["Id", "SystemModstamp"], since) == (
         "SELECT Id, SystemModstamp FROM Lead WHERE SystemModstamp >= 2024-03-14T09:05:41Z "
-        "ORDER BY SystemModstamp ASC, Id ASC")
+        "ORDER BY SystemModstamp ASC, Id ASC"
+    )

@@ -17,19 +17,27 @@ V = "/services/data/v61.0"
     ("total", "tie_start", "tie_size", "pages"),
     [(2000, 1500, 500, 1), (2001, 1000, 1001, 2), (4000, 1000, 2500, 2)],
 )
-def test_every_row_once_across_pages(tmp_path: Path, total: int, tie_start: int, tie_size: int, pages: int) -> None:
+def test_every_row_once_across_pages(
+    tmp_path: Path, total: int, tie_start: int, tie_size: int, pages: int
+) -> None:
     org = SalesforceOrg(T0)
     add_records(org, "Opportunity", tie_start)
     tie_stamp = org.tick()
-    add_records(org, "Opportunity", tie_size, modstamp=tie_stamp)  # one SystemModstamp across the page boundary
+    add_records(
+        org, "Opportunity", tie_size, modstamp=tie_stamp
+    )  # one SystemModstamp across the page boundary
     add_records(org, "Opportunity", total - tie_start - tie_size)
     with SalesforceEmulator(org) as emu:
         runner = Runner(emu, tmp_path)
         assert runner(objects=["Opportunity"], batch_size=2000) == {"opportunity": total}
         assert emu.count_requests(f"{V}/queryAll") == 1
         assert emu.count_requests(f"{V}/query/01g") == pages - 1
-        assert runner.sql("select count(*), count(distinct id) from raw_salesforce.opportunity") == [(total, total)]
-        ties = runner.sql(f"select count(*) from raw_salesforce.opportunity where system_modstamp = '{tie_stamp}'")
+        assert runner.sql("select count(*), count(distinct id) from raw_salesforce.opportunity") == [
+            (total, total)
+        ]
+        ties = runner.sql(
+            f"select count(*) from raw_salesforce.opportunity where system_modstamp = '{tie_stamp}'"
+        )
         assert ties == [(tie_size,)]
 
         # later rows stamped with the *same* SystemModstamp as the cursor are still picked up

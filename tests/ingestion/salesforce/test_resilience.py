@@ -19,8 +19,9 @@ V = "/services/data/v61.0"
 TOKEN = "/services/oauth2/token"
 
 
-def test_token_expiry_mid_run_reauthenticates(emulator: SalesforceEmulator, runner: Runner,
-                                              caplog: pytest.LogCaptureFixture) -> None:
+def test_token_expiry_mid_run_reauthenticates(
+    emulator: SalesforceEmulator, runner: Runner, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.DEBUG)
     # the 4th query request first expires every token, then is answered normally: a real 401
     emulator.inject_fault(f"{V}/query", None, skip=3, action=emulator.expire_tokens)
@@ -31,16 +32,22 @@ def test_token_expiry_mid_run_reauthenticates(emulator: SalesforceEmulator, runn
 
 
 def test_injected_503_and_429_are_retried(emulator: SalesforceEmulator, runner: Runner) -> None:
-    emulator.inject_fault(f"{V}/queryAll", 503, [{"errorCode": "SERVER_UNAVAILABLE", "message": "busy"}],
-                          {"Retry-After": "0"}, skip=2)
+    emulator.inject_fault(
+        f"{V}/queryAll",
+        503,
+        [{"errorCode": "SERVER_UNAVAILABLE", "message": "busy"}],
+        {"Retry-After": "0"},
+        skip=2,
+    )
     emulator.inject_fault(f"{V}/queryAll", 429, "", {"Retry-After": "0"}, skip=4)
     assert sum(runner().values()) == 27
     assert emulator.count_requests(f"{V}/queryAll") == 8 + 2  # 8 objects with IsDeleted + 2 retries
     assert emulator.count_requests(f"{V}/query/") == 1  # User has no IsDeleted: plain query
 
 
-def test_invalid_field_is_clear_and_cursor_stays(org: SalesforceOrg, emulator: SalesforceEmulator,
-                                                 runner: Runner) -> None:
+def test_invalid_field_is_clear_and_cursor_stays(
+    org: SalesforceOrg, emulator: SalesforceEmulator, runner: Runner
+) -> None:
     runner()
     before = runner.state()
     opp = org.records("Opportunity")[0]
@@ -51,7 +58,9 @@ def test_invalid_field_is_clear_and_cursor_stays(org: SalesforceOrg, emulator: S
     with pytest.raises(Exception, match="INVALID_FIELD") as e:
         runner()
     message = str(e.value)
-    assert re.search(r"query\w* for (\w+) failed: HTTP 400 INVALID_FIELD.*FROM \1 WHERE SystemModstamp >=", message)
+    assert re.search(
+        r"query\w* for (\w+) failed: HTTP 400 INVALID_FIELD.*FROM \1 WHERE SystemModstamp >=", message
+    )
     assert runner.state() == before  # no resource cursor moved, even those extracted before the failure
     assert runner.sql(f"select amount from raw_salesforce.opportunity where id = '{opp['Id']}'") != [
         (Decimal("1.23"),)
@@ -91,9 +100,14 @@ def test_bad_credentials_error_has_no_secret(emulator: SalesforceEmulator) -> No
 
 
 def test_preissued_access_token(emulator: SalesforceEmulator) -> None:
-    token = requests.post(f"{emulator.base_url}{TOKEN}", data={
-        "grant_type": "client_credentials", "client_id": emulator.client_id,
-        "client_secret": emulator.client_secret}).json()["access_token"]
+    token = requests.post(
+        f"{emulator.base_url}{TOKEN}",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": emulator.client_id,
+            "client_secret": emulator.client_secret,
+        },
+    ).json()["access_token"]
     creds = SalesforceCredentials()
     creds.access_token, creds.instance_url = token, emulator.base_url
     client = SalesforceClient("https://login.invalid", creds)

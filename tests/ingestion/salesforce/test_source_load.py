@@ -13,8 +13,10 @@ from ingestion.sandbox.salesforce_schema import SALESFORCE_OBJECTS
 
 
 def _columns(runner: Runner, table: str) -> dict[str, str]:
-    rows = runner.sql("select column_name, data_type from information_schema.columns "
-                      f"where table_schema = 'raw_salesforce' and table_name = '{table}'")
+    rows = runner.sql(
+        "select column_name, data_type from information_schema.columns "
+        f"where table_schema = 'raw_salesforce' and table_name = '{table}'"
+    )
     return dict(rows)
 
 
@@ -25,8 +27,10 @@ def test_full_load_equals_org(org: SalesforceOrg, runner: Runner) -> None:
     assert {t: runner.count(t) for t in expected} == expected
 
     opp = org.records("Opportunity")[1]
-    row = runner.sql("select amount, close_date, is_won, is_closed, probability, term_months_c, system_modstamp, "
-                     f"created_date, is_deleted from raw_salesforce.opportunity where id = '{opp['Id']}'")[0]
+    row = runner.sql(
+        "select amount, close_date, is_won, is_closed, probability, term_months_c, system_modstamp, "
+        f"created_date, is_deleted from raw_salesforce.opportunity where id = '{opp['Id']}'"
+    )[0]
     assert row[0] == opp["Amount"] == Decimal("1002.02")
     assert row[1] == opp["CloseDate"] and row[2] is opp["IsWon"] and row[3] is opp["IsClosed"]
     assert row[4] == opp["Probability"] and row[5] == opp["Term_Months__c"]
@@ -50,7 +54,9 @@ def test_all_null_typed_columns(org: SalesforceOrg, runner: Runner) -> None:
         rec.update(Amount=None, CloseDate=None, IsWon=None, Term_Months__c=None, LastModifiedDate=None)
     runner(objects=["Opportunity"])
     cols = _columns(runner, "opportunity")
-    assert cols["amount"].startswith("DECIMAL") and cols["close_date"] == "DATE" and cols["is_won"] == "BOOLEAN"
+    assert (
+        cols["amount"].startswith("DECIMAL") and cols["close_date"] == "DATE" and cols["is_won"] == "BOOLEAN"
+    )
     assert cols["term_months_c"] == "DOUBLE" and cols["last_modified_date"] == "TIMESTAMP WITH TIME ZONE"
     assert runner.sql("select count(*) from raw_salesforce.opportunity where amount is null")[0][0] == 3
 
@@ -64,17 +70,27 @@ def test_incremental_insert_update_delete(org: SalesforceOrg, runner: Runner) ->
     opps = org.records("Opportunity")
     org.update("Opportunity", opps[0]["Id"], {"StageName": "Closed Won", "Amount": Decimal("55555.55")})
     org.delete("Opportunity", opps[1]["Id"])
-    new = org.insert("Opportunity", {"Name": "New deal", "Amount": Decimal("10.10"), "SystemModstamp": org.tick(),
-                                     "CloseDate": dt.date(2026, 3, 31)})
+    new = org.insert(
+        "Opportunity",
+        {
+            "Name": "New deal",
+            "Amount": Decimal("10.10"),
+            "SystemModstamp": org.tick(),
+            "CloseDate": dt.date(2026, 3, 31),
+        },
+    )
     org.update("Account", org.records("Account")[0]["Id"], {"Name": "Renamed"})
     counts = runner()
     assert counts == {"opportunity": 3, "account": 1}
-    rows = {r[0]: r[1:] for r in runner.sql(
-        "select id, stage_name, amount, is_deleted from raw_salesforce.opportunity")}
+    rows = {
+        r[0]: r[1:]
+        for r in runner.sql("select id, stage_name, amount, is_deleted from raw_salesforce.opportunity")
+    }
     assert len(rows) == 4 and runner.count("opportunity") == 4  # no duplicate ids
     assert rows[opps[0]["Id"]] == ("Closed Won", Decimal("55555.55"), False)
     assert rows[opps[1]["Id"]][2] is True
     assert rows[new["Id"]] == (None, Decimal("10.10"), False)
-    assert runner.sql("select name from raw_salesforce.account where id = "
-                      f"'{org.records('Account')[0]['Id']}'") == [("Renamed",)]
+    assert runner.sql(
+        f"select name from raw_salesforce.account where id = '{org.records('Account')[0]['Id']}'"
+    ) == [("Renamed",)]
     assert runner() == {}

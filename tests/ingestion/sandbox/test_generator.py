@@ -18,14 +18,23 @@ from ingestion.sandbox.salesforce_schema import SALESFORCE_OBJECTS
 END = dt.datetime(2026, 9, 30, 18, tzinfo=dt.UTC)
 FREE = {"gmail.com", "yahoo.com", "outlook.com", "hotmail.com", "icloud.com", "gmx.de", "aol.com"}
 REFERENCES = {  # (object, field) -> referenced object
-    ("Account", "OwnerId"): "User", ("Contact", "AccountId"): "Account", ("Contact", "OwnerId"): "User",
-    ("Lead", "OwnerId"): "User", ("Lead", "ConvertedAccountId"): "Account",
-    ("Lead", "ConvertedContactId"): "Contact", ("Lead", "ConvertedOpportunityId"): "Opportunity",
-    ("Campaign", "OwnerId"): "User", ("CampaignMember", "CampaignId"): "Campaign",
-    ("CampaignMember", "LeadId"): "Lead", ("CampaignMember", "ContactId"): "Contact",
-    ("Opportunity", "AccountId"): "Account", ("Opportunity", "CampaignId"): "Campaign",
-    ("Opportunity", "OwnerId"): "User", ("OpportunityContactRole", "OpportunityId"): "Opportunity",
-    ("OpportunityContactRole", "ContactId"): "Contact", ("OpportunityHistory", "OpportunityId"): "Opportunity",
+    ("Account", "OwnerId"): "User",
+    ("Contact", "AccountId"): "Account",
+    ("Contact", "OwnerId"): "User",
+    ("Lead", "OwnerId"): "User",
+    ("Lead", "ConvertedAccountId"): "Account",
+    ("Lead", "ConvertedContactId"): "Contact",
+    ("Lead", "ConvertedOpportunityId"): "Opportunity",
+    ("Campaign", "OwnerId"): "User",
+    ("CampaignMember", "CampaignId"): "Campaign",
+    ("CampaignMember", "LeadId"): "Lead",
+    ("CampaignMember", "ContactId"): "Contact",
+    ("Opportunity", "AccountId"): "Account",
+    ("Opportunity", "CampaignId"): "Campaign",
+    ("Opportunity", "OwnerId"): "User",
+    ("OpportunityContactRole", "OpportunityId"): "Opportunity",
+    ("OpportunityContactRole", "ContactId"): "Contact",
+    ("OpportunityHistory", "OpportunityId"): "Opportunity",
     ("OpportunityHistory", "CreatedById"): "User",
 }
 
@@ -80,13 +89,19 @@ def test_every_reference_points_at_an_existing_record(small: SandboxCompany) -> 
         for r in small.salesforce.records(obj):
             assert r[name] is None or r[name] in ids[target], (obj, name, r[name])
     live_ids = {obj: {r["Id"] for r in live(small, obj)} for obj in SALESFORCE_OBJECTS}
-    for obj, name in (("CampaignMember", "LeadId"), ("CampaignMember", "ContactId"),
-                      ("OpportunityContactRole", "OpportunityId"), ("OpportunityHistory", "OpportunityId")):
+    for obj, name in (
+        ("CampaignMember", "LeadId"),
+        ("CampaignMember", "ContactId"),
+        ("OpportunityContactRole", "OpportunityId"),
+        ("OpportunityHistory", "OpportunityId"),
+    ):
         for r in live(small, obj):  # live children never hang off deleted parents
             assert r[name] is None or r[name] in live_ids[REFERENCES[(obj, name)]], (obj, name)
 
 
-def test_opportunity_flags_probability_and_forecast_follow_the_stage(full: tuple[SandboxCompany, float]) -> None:
+def test_opportunity_flags_probability_and_forecast_follow_the_stage(
+    full: tuple[SandboxCompany, float],
+) -> None:
     company, _ = full
     for o in company.salesforce.records("Opportunity"):
         assert o["StageName"] in ALL_STAGES
@@ -113,7 +128,9 @@ def test_history_matches_the_opportunity(full: tuple[SandboxCompany, float]) -> 
         assert hist[-1]["StageName"] == o["StageName"]
         assert hist[-1]["Amount"] == o["Amount"] and hist[-1]["CloseDate"] == o["CloseDate"]
         assert all(h["IsDeleted"] == o["IsDeleted"] for h in hist)
-        same_stage_changes += sum(a["StageName"] == b["StageName"] for a, b in zip(hist, hist[1:], strict=False))
+        same_stage_changes += sum(
+            a["StageName"] == b["StageName"] for a, b in zip(hist, hist[1:], strict=False)
+        )
         if o["IsClosed"]:
             cycle = (o["CloseDate"] - o["CreatedDate"].date()).days
             assert 20 <= cycle <= 181, (o["Id"], cycle)
@@ -153,16 +170,22 @@ def recount_mess(company: SandboxCompany) -> dict[str, int]:
     emails = Counter(r["Email"].strip().lower() for r in contacts if r["Email"])
     emails.update(r["Email"].strip().lower() for r in leads if r["Email"] and not r["IsConverted"])
     with_role = {r["OpportunityId"] for r in live(company, "OpportunityContactRole")}
-    stamps = Counter((obj, r["SystemModstamp"]) for obj in SALESFORCE_OBJECTS
-                     for r in company.salesforce.records(obj))
+    stamps = Counter(
+        (obj, r["SystemModstamp"]) for obj in SALESFORCE_OBJECTS for r in company.salesforce.records(obj)
+    )
     return {
         "duplicate_person_records": sum(n - 1 for n in emails.values() if n > 1),
         "opportunities_without_contact_role": sum(o["Id"] not in with_role for o in opps),
-        "persons_without_account": sum(c["AccountId"] is None for c in contacts) + sum(
-            1 for r in leads if not r["IsConverted"] and r["Email"] and r["Email"].strip().lower().split("@")[1] in FREE),
+        "persons_without_account": sum(c["AccountId"] is None for c in contacts)
+        + sum(
+            1
+            for r in leads
+            if not r["IsConverted"] and r["Email"] and r["Email"].strip().lower().split("@")[1] in FREE
+        ),
         "persons_without_email": sum(not r["Email"] for r in contacts + leads),
-        "deleted_records": sum(r.get("IsDeleted", False) for obj in SALESFORCE_OBJECTS
-                               for r in company.salesforce.records(obj)),
+        "deleted_records": sum(
+            r.get("IsDeleted", False) for obj in SALESFORCE_OBJECTS for r in company.salesforce.records(obj)
+        ),
         "shared_systemmodstamp_groups": sum(n >= 50 for n in stamps.values()),
         "largest_systemmodstamp_group": max(stamps.values()),
         "amount_missing": sum(o["Amount"] is None for o in opps),
@@ -171,19 +194,32 @@ def recount_mess(company: SandboxCompany) -> dict[str, int]:
 
 
 @pytest.mark.parametrize("which", ["small", "full"])
-def test_mess_counts_equal_an_independent_recount(which: str, small: SandboxCompany,
-                                                  full: tuple[SandboxCompany, float]) -> None:
+def test_mess_counts_equal_an_independent_recount(
+    which: str, small: SandboxCompany, full: tuple[SandboxCompany, float]
+) -> None:
     company = small if which == "small" else full[0]
     mess = company.ground_truth()["mess"]
     recount = recount_mess(company)
     assert {k: mess[k] for k in recount} == recount
     injected = company.injected
-    for key in ("duplicate_person_records", "opportunities_without_contact_role", "amount_missing",
-                "shared_systemmodstamp_groups", "largest_systemmodstamp_group"):
+    for key in (
+        "duplicate_person_records",
+        "opportunities_without_contact_role",
+        "amount_missing",
+        "shared_systemmodstamp_groups",
+        "largest_systemmodstamp_group",
+    ):
         assert mess[key] == injected[key], key
     assert mess["late_updates"] >= injected["late_updates"] > 0
     deleted = company.ground_truth()["deleted_counts"]
-    for obj in ("Opportunity", "Lead", "Contact", "CampaignMember", "OpportunityHistory", "OpportunityContactRole"):
+    for obj in (
+        "Opportunity",
+        "Lead",
+        "Contact",
+        "CampaignMember",
+        "OpportunityHistory",
+        "OpportunityContactRole",
+    ):
         assert deleted[obj] > 0, obj
     assert all(v > 0 for k, v in mess.items()), mess
 
@@ -195,7 +231,9 @@ def test_small_scale_still_has_every_stage_in_the_trailing_window(small: Sandbox
     assert truth["qualified_pipeline_by_quarter"] and json.dumps(truth)
 
 
-def test_cli_writes_ground_truth_and_prints_a_summary(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_writes_ground_truth_and_prints_a_summary(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "truth.json"
     assert main(["ground-truth", "--seed", "7", "--scale", "0.1", "--out", str(out)]) == 0
     assert json.loads(out.read_text()) == json.loads(json.dumps(generate_company(7, 0.1).ground_truth()))
@@ -222,15 +260,25 @@ def test_full_scale_shape_speed_and_funnel(full: tuple[SandboxCompany, float]) -
     assert 0.33 <= icp <= 0.47 and {a["Industry"] for a in accounts} >= set(ICP_INDUSTRIES)
     assert {a["Type"] for a in accounts} == {"Prospect", "Customer", "Former Customer"}
     opps = live(company, "Opportunity")
-    assert {o["Type"] for o in opps} == {"New Business", "Existing Business - Expansion", "Renewal",
-                                         "Existing Business - Downgrade"}
+    assert {o["Type"] for o in opps} == {
+        "New Business",
+        "Existing Business - Expansion",
+        "Renewal",
+        "Existing Business - Downgrade",
+    }
     assert 0.15 <= sum(o["CurrencyIsoCode"] == "EUR" for o in opps) / len(opps) <= 0.35
     assert sum(not o["IsClosed"] for o in opps) >= 50
     assert {c["Type"] for c in live(company, "Campaign")} >= {"Webinar", "Paid Search", "Direct Mail"}
-    won_icp = [o["IsWon"] for o in opps if o["IsClosed"] and o["Type"] == "New Business"
-               and is_icp(*_fit(company, o["AccountId"]))]
-    won_other = [o["IsWon"] for o in opps if o["IsClosed"] and o["Type"] == "New Business"
-                 and not is_icp(*_fit(company, o["AccountId"]))]
+    won_icp = [
+        o["IsWon"]
+        for o in opps
+        if o["IsClosed"] and o["Type"] == "New Business" and is_icp(*_fit(company, o["AccountId"]))
+    ]
+    won_other = [
+        o["IsWon"]
+        for o in opps
+        if o["IsClosed"] and o["Type"] == "New Business" and not is_icp(*_fit(company, o["AccountId"]))
+    ]
     assert sum(won_icp) / len(won_icp) > sum(won_other) / len(won_other)
 
 

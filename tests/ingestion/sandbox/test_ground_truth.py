@@ -20,21 +20,45 @@ def at(day: str) -> dt.datetime:
     return dt.datetime.fromisoformat(day).replace(hour=10, tzinfo=dt.UTC)
 
 
-def add_opp(org: SalesforceOrg, name: str, currency: str, amount: str | None, close: str,
-            history: list[tuple[str, str, str | None]], deleted: bool = False) -> str:
+def add_opp(
+    org: SalesforceOrg,
+    name: str,
+    currency: str,
+    amount: str | None,
+    close: str,
+    history: list[tuple[str, str, str | None]],
+    deleted: bool = False,
+) -> str:
     """An opportunity whose current state is the last of ``history`` [(day, stage, amount)]."""
     stage = history[-1][1]
-    opp = org.insert("Opportunity", {
-        "Name": name, "StageName": stage, "CurrencyIsoCode": currency, "IsDeleted": deleted,
-        "Amount": Decimal(amount) if amount else None, "CloseDate": dt.date.fromisoformat(close),
-        "IsClosed": stage in (WON, LOST), "IsWon": stage == WON, "CreatedDate": at(history[0][0]),
-        "LastModifiedDate": at(history[-1][0]), "SystemModstamp": at(history[-1][0]),
-    })
+    opp = org.insert(
+        "Opportunity",
+        {
+            "Name": name,
+            "StageName": stage,
+            "CurrencyIsoCode": currency,
+            "IsDeleted": deleted,
+            "Amount": Decimal(amount) if amount else None,
+            "CloseDate": dt.date.fromisoformat(close),
+            "IsClosed": stage in (WON, LOST),
+            "IsWon": stage == WON,
+            "CreatedDate": at(history[0][0]),
+            "LastModifiedDate": at(history[-1][0]),
+            "SystemModstamp": at(history[-1][0]),
+        },
+    )
     for day, row_stage, row_amount in history:
-        org.insert("OpportunityHistory", {
-            "OpportunityId": opp["Id"], "StageName": row_stage, "IsDeleted": deleted,
-            "Amount": Decimal(row_amount) if row_amount else None, "CreatedDate": at(day), "SystemModstamp": at(day),
-        })
+        org.insert(
+            "OpportunityHistory",
+            {
+                "OpportunityId": opp["Id"],
+                "StageName": row_stage,
+                "IsDeleted": deleted,
+                "Amount": Decimal(row_amount) if row_amount else None,
+                "CreatedDate": at(day),
+                "SystemModstamp": at(day),
+            },
+        )
     return str(opp["Id"])
 
 
@@ -43,27 +67,83 @@ def org() -> tuple[SalesforceOrg, dict[str, str]]:
     org = SalesforceOrg(clock_start=dt.datetime(2026, 9, 30, 18, tzinfo=dt.UTC))
     ids = {
         # closed in the window
-        "A": add_opp(org, "A", "EUR", "1234.56", "2025-10-15", [
-            ("2025-07-10", P, "1234.56"), ("2025-08-01", Q, "1234.56"), ("2025-09-01", NA, "1234.56"),
-            ("2025-10-15", WON, "1234.56")]),
-        "B": add_opp(org, "B", "EUR", "2000", "2025-11-10", [  # back to P and Q again: entered Q once
-            ("2025-07-05", P, "2000"), ("2025-07-20", Q, "2000"), ("2025-08-01", P, "2000"),
-            ("2025-08-15", Q, "2000"), ("2025-11-10", LOST, "2000")]),
-        "C": add_opp(org, "C", "USD", "300", "2025-12-01", [("2025-10-01", P, "300"), ("2025-12-01", LOST, "300")]),
-        "G": add_opp(org, "G", "USD", None, "2026-03-01", [("2025-07-02", NA, None), ("2026-03-01", WON, None)]),
-        "I": add_opp(org, "I", "USD", "400", "2025-09-20", [
-            ("2025-09-01", P, "400"), ("2025-09-10", Q, "400"), ("2025-09-20", LOST, "400")]),
-        "K": add_opp(org, "K", "USD", "600", "2026-01-20", [
-            ("2025-12-01", P, "600"), ("2025-12-15", Q, "600"), ("2026-01-20", LOST, "600")]),
+        "A": add_opp(
+            org,
+            "A",
+            "EUR",
+            "1234.56",
+            "2025-10-15",
+            [
+                ("2025-07-10", P, "1234.56"),
+                ("2025-08-01", Q, "1234.56"),
+                ("2025-09-01", NA, "1234.56"),
+                ("2025-10-15", WON, "1234.56"),
+            ],
+        ),
+        "B": add_opp(
+            org,
+            "B",
+            "EUR",
+            "2000",
+            "2025-11-10",
+            [  # back to P and Q again: entered Q once
+                ("2025-07-05", P, "2000"),
+                ("2025-07-20", Q, "2000"),
+                ("2025-08-01", P, "2000"),
+                ("2025-08-15", Q, "2000"),
+                ("2025-11-10", LOST, "2000"),
+            ],
+        ),
+        "C": add_opp(
+            org, "C", "USD", "300", "2025-12-01", [("2025-10-01", P, "300"), ("2025-12-01", LOST, "300")]
+        ),
+        "G": add_opp(
+            org, "G", "USD", None, "2026-03-01", [("2025-07-02", NA, None), ("2026-03-01", WON, None)]
+        ),
+        "I": add_opp(
+            org,
+            "I",
+            "USD",
+            "400",
+            "2025-09-20",
+            [("2025-09-01", P, "400"), ("2025-09-10", Q, "400"), ("2025-09-20", LOST, "400")],
+        ),
+        "K": add_opp(
+            org,
+            "K",
+            "USD",
+            "600",
+            "2026-01-20",
+            [("2025-12-01", P, "600"), ("2025-12-15", Q, "600"), ("2026-01-20", LOST, "600")],
+        ),
         # open, with an amount-only change (same stage) before it entered Needs Analysis
-        "D": add_opp(org, "D", "GBP", "3000", "2026-10-31", [
-            ("2026-04-01", P, "2500"), ("2026-04-10", P, "3000"), ("2026-07-02", NA, "3000")]),
+        "D": add_opp(
+            org,
+            "D",
+            "GBP",
+            "3000",
+            "2026-10-31",
+            [("2026-04-01", P, "2500"), ("2026-04-10", P, "3000"), ("2026-07-02", NA, "3000")],
+        ),
         # won before the window: no effect on win rates, but qualified in 2025-Q1
-        "E": add_opp(org, "E", "USD", "700", "2025-05-01", [
-            ("2025-03-01", P, "700"), ("2025-03-20", Q, "700"), ("2025-05-01", WON, "700")]),
+        "E": add_opp(
+            org,
+            "E",
+            "USD",
+            "700",
+            "2025-05-01",
+            [("2025-03-01", P, "700"), ("2025-03-20", Q, "700"), ("2025-05-01", WON, "700")],
+        ),
         # deleted: counts nowhere
-        "F": add_opp(org, "F", "USD", "10000", "2025-09-01", [("2025-08-05", Q, "10000"), ("2025-09-01", WON, "10000")],
-                     deleted=True),
+        "F": add_opp(
+            org,
+            "F",
+            "USD",
+            "10000",
+            "2025-09-01",
+            [("2025-08-05", Q, "10000"), ("2025-09-01", WON, "10000")],
+            deleted=True,
+        ),
         # unknown currency: counted, amount null
         "H": add_opp(org, "H", "CHF", "100", "2026-12-01", [("2026-08-01", Q, "100")]),
     }
@@ -84,7 +164,9 @@ def test_win_rates_and_qualified_stages_by_hand(org: tuple[SalesforceOrg, dict[s
     # Needs Analysis: A G -> 2/2; Closed Won: A G -> 1.0; Closed Lost: B C I K -> 0.0
     assert truth["stage_win_rates"] == {P: 0.2, Q: 0.25, NA: 1.0, WON: 1.0, LOST: 0.0}
     assert truth["qualified_stages"] == [WON, NA, Q]
-    assert compute_ground_truth(org[0], AS_OF, qualified_stage_win_rate_threshold=0.3)["qualified_stages"] == [WON, NA]
+    assert compute_ground_truth(org[0], AS_OF, qualified_stage_win_rate_threshold=0.3)[
+        "qualified_stages"
+    ] == [WON, NA]
 
 
 def test_qualified_and_created_pipeline_by_hand(org: tuple[SalesforceOrg, dict[str, str]]) -> None:
@@ -96,15 +178,32 @@ def test_qualified_and_created_pipeline_by_hand(org: tuple[SalesforceOrg, dict[s
     # I Q 2025-09-10, K Q 2025-12-15, D NA 2026-07-02, E Q 2025-03-20, H Q 2026-08-01; C never.
     # 2025-Q3: 1346.164224 + 2187.40 + 400 (+ G null) = 3933.564224 -> 3933.56 (rounded once, at the end)
     assert truth["qualified_pipeline_by_quarter"] == {
-        "2025-Q1": "700.00", "2025-Q3": "3933.56", "2025-Q4": "600.00", "2026-Q3": "3857.40",
+        "2025-Q1": "700.00",
+        "2025-Q3": "3933.56",
+        "2025-Q4": "600.00",
+        "2026-Q3": "3857.40",
     }
-    assert truth["qualified_opportunities_by_quarter"] == {"2025-Q1": 1, "2025-Q3": 4, "2025-Q4": 1, "2026-Q3": 2}
+    assert truth["qualified_opportunities_by_quarter"] == {
+        "2025-Q1": 1,
+        "2025-Q3": 4,
+        "2025-Q4": 1,
+        "2026-Q3": 2,
+    }
     # Created: A B G I in 2025-Q3, C K in 2025-Q4 (300 + 600), D in 2026-Q2, E in 2025-Q1, H (null) in 2026-Q3
     assert truth["created_pipeline_by_quarter"] == {
-        "2025-Q1": "700.00", "2025-Q3": "3933.56", "2025-Q4": "900.00", "2026-Q2": "3857.40", "2026-Q3": "0.00",
+        "2025-Q1": "700.00",
+        "2025-Q3": "3933.56",
+        "2025-Q4": "900.00",
+        "2026-Q2": "3857.40",
+        "2026-Q3": "0.00",
     }
-    assert truth["created_opportunities_by_quarter"] == {"2025-Q1": 1, "2025-Q3": 4, "2025-Q4": 2, "2026-Q2": 1,
-                                                         "2026-Q3": 1}
+    assert truth["created_opportunities_by_quarter"] == {
+        "2025-Q1": 1,
+        "2025-Q3": 4,
+        "2025-Q4": 2,
+        "2026-Q2": 1,
+        "2026-Q3": 1,
+    }
     assert truth["qualified_pipeline_by_month"]["2025-07"] == "2187.40"  # B (and G, null)
     assert truth["live_counts"]["Opportunity"] == 9 and truth["deleted_counts"]["Opportunity"] == 1
     assert truth["mess"]["amount_missing"] == 1 and truth["mess"]["non_usd_opportunities"] == 4
@@ -119,8 +218,11 @@ def _person(org: SalesforceOrg, obj: str, email: str | None, **fields: Any) -> s
 
 def test_persons_resolve_by_email_and_conversion() -> None:
     org = SalesforceOrg(clock_start=dt.datetime(2026, 9, 30, 18, tzinfo=dt.UTC))
-    account = str(org.insert("Account", {"Name": "X", "CreatedDate": at("2025-01-01"),
-                                         "SystemModstamp": at("2025-01-01")})["Id"])
+    account = str(
+        org.insert(
+            "Account", {"Name": "X", "CreatedDate": at("2025-01-01"), "SystemModstamp": at("2025-01-01")}
+        )["Id"]
+    )
     _person(org, "Contact", "a@x.com", AccountId=account)
     _person(org, "Lead", " A@X.com ", IsConverted=False)  # duplicate of the contact: same person
     c2 = _person(org, "Contact", "b@x.com", AccountId=account)
@@ -153,10 +255,14 @@ def test_apply_changes_stamps_later_and_moves_the_truth(company) -> None:  # typ
     org = company.salesforce
     before, stamp_before = company.ground_truth(), _max_stamp(org)
     opps = {o["Id"]: dict(o) for o in org.records("Opportunity")}
-    changed = company.apply_changes(seed=5, new_opportunities=3, updated_opportunities=4, deleted_opportunities=2)
+    changed = company.apply_changes(
+        seed=5, new_opportunities=3, updated_opportunities=4, deleted_opportunities=2
+    )
     assert len(changed["new_opportunities"]) == 3 and len(changed["deleted_opportunities"]) == 2
     assert len(changed["updated_opportunities"]) == 4
-    touched = [(obj, r) for obj in org.objects() for r in org.records(obj) if r["SystemModstamp"] > stamp_before]
+    touched = [
+        (obj, r) for obj in org.objects() for r in org.records(obj) if r["SystemModstamp"] > stamp_before
+    ]
     stamps = [(obj, r["SystemModstamp"]) for obj, r in touched]
     assert len(set(stamps)) == len(stamps), "one tick per changed record of an object"
     assert all(s.date() == company.end_date for _, s in stamps)
@@ -175,7 +281,9 @@ def test_apply_changes_stamps_later_and_moves_the_truth(company) -> None:  # typ
 
 def test_deleted_opportunities_leave_the_sums(company) -> None:  # type: ignore[no-untyped-def]
     before = company.ground_truth()
-    changed = company.apply_changes(seed=11, new_opportunities=0, updated_opportunities=0, deleted_opportunities=3)
+    changed = company.apply_changes(
+        seed=11, new_opportunities=0, updated_opportunities=0, deleted_opportunities=3
+    )
     after = company.ground_truth()
     rates = load_rates()
     removed: dict[str, Decimal] = {}
@@ -186,13 +294,16 @@ def test_deleted_opportunities_leave_the_sums(company) -> None:  # type: ignore[
         removed[quarter] = removed.get(quarter, Decimal(0)) + amount
     for quarter, amount in removed.items():
         drop = Decimal(before["created_pipeline_by_quarter"][quarter]) - Decimal(
-            after["created_pipeline_by_quarter"].get(quarter, "0"))
+            after["created_pipeline_by_quarter"].get(quarter, "0")
+        )
         assert abs(drop - amount) <= Decimal("0.01"), quarter  # each side rounded once
     for quarter in set(before["created_pipeline_by_quarter"]) - set(removed):
         assert after["created_pipeline_by_quarter"][quarter] == before["created_pipeline_by_quarter"][quarter]
     assert after["live_counts"]["Opportunity"] == before["live_counts"]["Opportunity"] - 3
-    assert sum(after["created_opportunities_by_quarter"].values()) == sum(
-        before["created_opportunities_by_quarter"].values()) - 3
+    assert (
+        sum(after["created_opportunities_by_quarter"].values())
+        == sum(before["created_opportunities_by_quarter"].values()) - 3
+    )
 
 
 def test_apply_changes_is_deterministic() -> None:

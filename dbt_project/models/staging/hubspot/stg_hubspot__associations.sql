@@ -25,8 +25,8 @@ canonical as (
     from (
         select
             source.*,
-            (from_object_type = 'deals' and to_object_type = 'contacts')
-            or (from_object_type = 'companies') as swap
+            (source.from_object_type = 'deals' and source.to_object_type = 'contacts')
+            or (source.from_object_type = 'companies') as swap
         from source
     ) as directed
 

@@ -27,4 +27,4 @@ select
     submissions.page_url,
     {{ normalize_email('submissions.email') }} as email_normalized
 from submissions
-left join forms on forms.id = submissions.form_id
+left join forms on submissions.form_id = forms.id
