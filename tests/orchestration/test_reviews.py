@@ -127,3 +127,43 @@ def test_frozen_pipeline_is_the_snapshot_of_the_period_start(review_loads, revie
             assert row["frozen_opportunity_count"] == len(_open_at(opps, pd.Timestamp(row["period_start"])))
         else:
             assert pd.isna(row["frozen_opportunity_count"])
+
+
+@pytest.mark.parametrize(
+    ("review", "grain", "mart", "columns"),
+    [
+        (
+            "rpt_monthly_marketing_review",
+            "month",
+            "fct_cac",
+            ["new_customer_count", "marketing_spend_amount", "cac_amount", "cost_per_lead_amount"],
+        ),
+        (
+            "rpt_quarterly_business_review",
+            "quarter",
+            "fct_revenue_retention",
+            ["net_new_arr", "ending_arr", "net_revenue_retention", "gross_revenue_retention"],
+        ),
+        ("rpt_quarterly_business_review", "quarter", "fct_cac", ["new_customer_count", "cac_amount"]),
+    ],
+)
+def test_review_revenue_and_cac_columns_equal_their_marts(
+    review_loads, review: str, grain: str, mart: str, columns: list[str]
+) -> None:
+    """The review carries the same period's CAC and retention numbers as the marts that define them."""
+    warehouse, _ = review_loads
+    rows = _frame(warehouse, f"select * from marts.{review}").set_index("period_start")
+    source = _frame(warehouse, f"select * from marts.{mart} where period_grain = '{grain}'").set_index(
+        "period_start"
+    )
+    shared = rows.index.intersection(source.index)
+    assert len(shared) >= 3
+    assert source.loc[shared, columns[0]].notna().any()
+    for period in shared:
+        for column in columns:
+            got, want = rows.loc[period, column], source.loc[period, column]
+            assert (pd.isna(got) and pd.isna(want)) or float(got) == pytest.approx(float(want)), (
+                review,
+                period,
+                column,
+            )

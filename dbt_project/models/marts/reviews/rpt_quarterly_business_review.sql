@@ -1,5 +1,6 @@
 -- Quarterly business review (first day of the quarter): one row per quarter, pipeline numbers from int_pipeline_periods_summarized and the
--- pipeline frozen at the start of the quarter (fct_pipeline_snapshot_periods).
+-- pipeline frozen at the start of the quarter (fct_pipeline_snapshot_periods), ARR movements with
+-- NRR and GRR (fct_revenue_retention) and CAC beside cost per lead (fct_cac).
 with
 
 periods as (
@@ -12,6 +13,20 @@ periods as (
 frozen as (
 
     select * from {{ ref('fct_pipeline_snapshot_periods') }}
+    where period_grain = 'quarter'
+
+),
+
+retention as (
+
+    select * from {{ ref('fct_revenue_retention') }}
+    where period_grain = 'quarter'
+
+),
+
+cac as (
+
+    select * from {{ ref('fct_cac') }}
     where period_grain = 'quarter'
 
 ),
@@ -47,10 +62,27 @@ final as (
                     cast(periods.created_pipeline_amount as {{ dbt.type_float() }})
                     / cast(periods.previous_created_pipeline_amount as {{ dbt.type_float() }}) - 1
         end as created_pipeline_change_pct,
+        retention.starting_arr,
+        retention.new_arr,
+        retention.expansion_arr,
+        retention.contraction_arr,
+        retention.churn_arr,
+        retention.net_new_arr,
+        retention.ending_arr,
+        retention.net_revenue_retention,
+        retention.gross_revenue_retention,
+        cac.new_customer_count,
+        cac.sales_marketing_spend_amount,
+        cac.cac_amount,
+        cac.cost_per_lead_amount,
         frozen.frozen_at
     from periods
     left join frozen
         on periods.period_start = frozen.period_start
+    left join retention
+        on periods.period_start = retention.period_start
+    left join cac
+        on periods.period_start = cac.period_start
 
 )
 
