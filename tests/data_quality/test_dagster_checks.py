@@ -73,3 +73,17 @@ def test_broken_expectation_is_an_error_not_failing_data(clean_warehouse: str, t
             "SELECT status, success, error FROM marts.dq_results WHERE expectation = 'close_date_not_null'"
         )
     assert row[0][0] == "error" and row[0][1] is None and "close_date" in row[0][2]
+
+
+def test_a_source_is_checked_for_freshness_only_when_its_tables_are_assets() -> None:
+    import dagster as dg
+
+    from orchestration.defs.quality import check_groups
+
+    salesforce = dg.AssetKey(["raw_salesforce", "opportunity"])
+    hubspot = dg.AssetKey(["raw_hubspot", "deals"])
+    only_salesforce = check_groups({salesforce})
+    assert ("freshness", "raw_salesforce.opportunity") in only_salesforce["raw"]
+    assert not any(table.startswith("raw_hubspot") for _, table in only_salesforce["raw"])
+    both = check_groups({salesforce, hubspot})
+    assert "stale_source__raw_hubspot" in both["raw"][("freshness", "raw_hubspot.deals")]
