@@ -70,7 +70,7 @@ class RunSummary:
         if self.gaps:
             lines.append("  attribution-health worklist (open records per rule, marts.dq_attribution_gaps):")
             for rule, severity, count in self.gaps:
-                lines.append(f"    {rule:<40}{count:>8,}  ({severity})")
+                lines.append(f"    {rule:<46}{count:>8,}  ({severity})")
         lines.append(f"  warehouse: {warehouse}  (schemas raw_salesforce, staging, marts)")
         lines.append(f"  data-quality report: {settings.reports_dir() / 'data_quality' / 'index.html'}")
         return "\n".join(lines)
