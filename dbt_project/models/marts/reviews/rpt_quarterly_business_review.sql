@@ -3,19 +3,7 @@
 -- NRR and GRR (fct_revenue_retention) and CAC beside cost per lead (fct_cac).
 with
 
-periods as (
-
-    select * from {{ ref('int_pipeline_periods_summarized') }}
-    where period_grain = 'quarter'
-
-),
-
-frozen as (
-
-    select * from {{ ref('fct_pipeline_snapshot_periods') }}
-    where period_grain = 'quarter'
-
-),
+{{ pipeline_review_sources('quarter') }},
 
 retention as (
 
@@ -34,34 +22,7 @@ cac as (
 final as (
 
     select
-        periods.period_label,
-        periods.period_start,
-        periods.period_end,
-        periods.created_opportunity_count,
-        periods.created_pipeline_amount,
-        periods.qualified_opportunity_count,
-        periods.qualified_pipeline_amount,
-        periods.open_opportunity_count_at_start,
-        periods.open_pipeline_amount_at_start,
-        periods.open_opportunity_count_at_end,
-        periods.open_pipeline_amount_at_end,
-        frozen.frozen_opportunity_count,
-        frozen.frozen_pipeline_amount,
-        periods.won_count,
-        periods.won_amount,
-        periods.lost_count,
-        periods.lost_amount,
-        periods.win_rate,
-        periods.average_won_deal_amount,
-        periods.median_sales_cycle_days,
-        periods.previous_created_pipeline_amount,
-        periods.created_pipeline_amount - periods.previous_created_pipeline_amount as created_pipeline_change_amount,
-        case
-            when periods.previous_created_pipeline_amount > 0
-                then
-                    cast(periods.created_pipeline_amount as {{ dbt.type_float() }})
-                    / cast(periods.previous_created_pipeline_amount as {{ dbt.type_float() }}) - 1
-        end as created_pipeline_change_pct,
+        {{ pipeline_review_columns() | indent(8) }}
         retention.starting_arr,
         retention.new_arr,
         retention.expansion_arr,
