@@ -9,12 +9,10 @@ per row), plus the structural promises of the marts.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
-from conftest import PROJECT_DIR, run_dbt
-from test_sandbox_ground_truth import _load_org
+from sandbox_warehouse import build_sandbox_warehouse
 
 pytestmark = pytest.mark.slow
 
@@ -26,37 +24,8 @@ SELECTOR = "+fct_attribution +fct_channel_performance +fct_demand_creation +fct_
 def attribution_build(tmp_path_factory):
     import duckdb
 
-    sandbox = pytest.importorskip("ingestion.sandbox")
-    company = sandbox.generate_company(seed=7, scale=0.1)
-    truth = json.loads(json.dumps(company.ground_truth(), default=str))
     work = tmp_path_factory.mktemp("attribution")
-    warehouse = work / "warehouse.duckdb"
-    _load_org(company.salesforce, warehouse)
-    result = run_dbt(
-        [
-            "build",
-            "--select",
-            SELECTOR,
-            "--indirect-selection",
-            "cautious",
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--target-path",
-            str(work / "target"),
-            "--log-path",
-            str(work / "logs"),
-            "--no-use-colors",
-        ],
-        {
-            "ONEFUNNEL_WAREHOUSE": str(warehouse),
-            "ONEFUNNEL_AS_OF_DATE": str(truth["as_of_date"]),
-            "ONEFUNNEL_DBT_TARGET": "duckdb",
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        },
-    )
-    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
+    warehouse, truth = build_sandbox_warehouse(work, seed=7, scale=0.1, select=[SELECTOR])
     con = duckdb.connect(str(warehouse), read_only=True)
     yield con, truth
     con.close()

@@ -8,11 +8,8 @@ they need are built, so unrelated models in progress cannot fail this test.
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from conftest import PROJECT_DIR, run_dbt
-from test_sandbox_ground_truth import _load_org
+from sandbox_warehouse import build_sandbox_warehouse
 
 pytestmark = pytest.mark.slow
 
@@ -22,37 +19,9 @@ STAGES = ("known", "engaged", "opportunity", "won")
 def test_funnel_marts_match_ground_truth(tmp_path):
     import duckdb
 
-    sandbox = pytest.importorskip("ingestion.sandbox")
-    company = sandbox.generate_company(seed=11, scale=0.1)
-    truth = json.loads(json.dumps(company.ground_truth(), default=str))
-    warehouse = tmp_path / "warehouse.duckdb"
-    _load_org(company.salesforce, warehouse)
-
-    result = run_dbt(
-        [
-            "build",
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-            "--no-use-colors",
-            "--select",
-            "+fct_funnel_events",
-            "+fct_account_funnel",
-            "--indirect-selection",
-            "cautious",
-        ],
-        {
-            "ONEFUNNEL_WAREHOUSE": str(warehouse),
-            "ONEFUNNEL_AS_OF_DATE": str(truth["as_of_date"]),
-            "ONEFUNNEL_DBT_TARGET": "duckdb",
-        },
+    warehouse, truth = build_sandbox_warehouse(
+        tmp_path, seed=11, scale=0.1, select=["+fct_funnel_events", "+fct_account_funnel"]
     )
-    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
 
     con = duckdb.connect(str(warehouse), read_only=True)
     try:

@@ -7,12 +7,10 @@ the revenue marts and what they need are built, and each quarter is compared wit
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
-from conftest import PROJECT_DIR, run_dbt
-from test_sandbox_ground_truth import _load_org
+from sandbox_warehouse import build_sandbox_warehouse
 
 pytestmark = pytest.mark.slow
 
@@ -20,43 +18,14 @@ pytestmark = pytest.mark.slow
 CENT_PER_ACCOUNT = Decimal("0.01")
 
 
-def _build(tmp_path, truth: dict) -> None:
-    result = run_dbt(
-        [
-            "build",
-            "--select",
-            "+path:models/marts/revenue",
-            "--indirect-selection",
-            "cautious",
-            "--project-dir",
-            str(PROJECT_DIR),
-            "--profiles-dir",
-            str(PROJECT_DIR),
-            "--target-path",
-            str(tmp_path / "target"),
-            "--log-path",
-            str(tmp_path / "logs"),
-            "--no-use-colors",
-        ],
-        {
-            "ONEFUNNEL_WAREHOUSE": str(tmp_path / "warehouse.duckdb"),
-            "ONEFUNNEL_AS_OF_DATE": str(truth["as_of_date"]),
-            "ONEFUNNEL_DBT_TARGET": "duckdb",
-        },
-    )
-    assert result.returncode == 0, (result.stdout + result.stderr)[-5000:]
-
-
 def test_revenue_marts_match_ground_truth(tmp_path):
     import duckdb
 
-    sandbox = pytest.importorskip("ingestion.sandbox")
-    company = sandbox.generate_company(seed=7, scale=0.2)
-    truth = json.loads(json.dumps(company.ground_truth(), default=str))
-    _load_org(company.salesforce, tmp_path / "warehouse.duckdb")
-    _build(tmp_path, truth)
+    warehouse, truth = build_sandbox_warehouse(
+        tmp_path, seed=7, scale=0.2, select=["+path:models/marts/revenue"]
+    )
 
-    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    con = duckdb.connect(str(warehouse), read_only=True)
     try:
         retention = {
             r[0]: r[1:]
