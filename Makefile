@@ -42,8 +42,32 @@ manifest: install ## Prepare the dbt manifest once (Dagster reads it instead of 
 run: manifest ## Run the whole pipeline on the sandbox company through Dagster and print a summary
 	@$(PY) -m orchestration.run
 
-test: install ## Run the test suite (unit, dbt unit tests, end-to-end on the sandbox)
+test: install browser ## Run the test suite (unit, dbt unit tests, end-to-end on the sandbox)
 	@$(PY) -m pytest
+
+# --- review pages and docs (reporting/) -------------------------------------------------------
+.PHONY: browser reports docs
+DOCS_DIR ?= reports/dbt_docs
+
+browser: ## Headless Chromium for the review-page tests: Debian's chromium, installed once if missing
+	@if [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || [ -n "$$ONEFUNNEL_CHROMIUM" ]; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then \
+		echo "chromium is missing and apt-get is unavailable: install Chromium and set ONEFUNNEL_CHROMIUM" \
+			"to its path (the review-page tests open the pages in headless Chromium)" >&2; exit 1; fi; \
+	echo "installing Debian's chromium (headless browser for the review-page tests)"; \
+	SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
+
+reports: install ## Write the review pages of the latest complete periods: reports/index.html
+	@$(PY) -m reporting
+
+docs: manifest ## dbt docs (every mart column described) as one page: reports/dbt_docs/static_index.html
+	@warehouse="$${ONEFUNNEL_WAREHOUSE:-data/warehouse.duckdb}"; catalog=""; \
+	case "$$warehouse" in postgres*) ;; *) [ -f "$$warehouse" ] || { catalog="--empty-catalog"; warehouse=":memory:"; \
+		echo "no warehouse yet (make run builds it): docs without column types"; };; esac; \
+	ONEFUNNEL_WAREHOUSE="$$warehouse" $(VENV)/bin/dbt docs generate --project-dir dbt_project --profiles-dir dbt_project \
+		--target-path "$(abspath $(DOCS_DIR))" --static $$catalog --quiet
+	@echo "dbt docs: $(DOCS_DIR)/static_index.html (self-contained; open it in a browser)"
 
 dev: manifest ## Open the Dagster UI on the sandbox (emulator on port $(SANDBOX_PORT))
 	@$(PY) -m ingestion.sandbox serve --port $(SANDBOX_PORT) & echo $$! > .sandbox.pid; \
@@ -61,6 +85,13 @@ sandbox: install ## Serve the sandbox company's APIs on port $(SANDBOX_PORT) unt
 backfill: manifest ## Load Salesforce history month by month, one run, then rebuild: make backfill START=2024-01 END=2026-09
 	@test -n "$(START)" -a -n "$(END)" || { echo "usage: make backfill START=YYYY-MM END=YYYY-MM [SOURCE=real]"; exit 2; }
 	@$(PY) -m orchestration.backfill --start $(START) --end $(END) --source $(or $(SOURCE),sandbox)
+
+# --- benchmark (bench/, issue #8) ----------------------------------------------------------------
+.PHONY: bench
+SCALE ?= S
+bench: manifest ## Time each stage at a company size (S, M or L; several: SCALE="S M"): bench/results.md
+	@$(PY) -m bench $(foreach s,$(SCALE),--scale $(s)) $(if $(STAGES),--stages $(STAGES))
+# --- end of benchmark
 
 lint: install ## Lint Python (ruff) and SQL (sqlfluff)
 	@$(VENV)/bin/ruff check .

@@ -11,6 +11,7 @@ from orchestration.defs.alerts import run_failure_alert
 from orchestration.defs.dbt_models import build_dbt_assets, dbt_resource
 from orchestration.defs.hubspot import hubspot_assets
 from orchestration.defs.quality import quality_checks
+from orchestration.defs.reports import review_page_assets
 from orchestration.defs.salesforce import salesforce_raw
 from orchestration.defs.salesforce_history import salesforce_history_windows
 from orchestration.defs.schedules import BACKFILL_ASSET_KEY, cadence_jobs_and_schedules
@@ -52,7 +53,7 @@ def _marts_freshness(spec: dg.AssetSpec) -> dg.AssetSpec:
 def defs() -> dg.Definitions:
     jobs, schedules = cadence_jobs_and_schedules()
     return dg.Definitions(
-        assets=[salesforce_raw, *hubspot_assets(), salesforce_history_windows, build_dbt_assets()],
+        assets=[salesforce_raw, *hubspot_assets(), salesforce_history_windows, build_dbt_assets(), *review_page_assets()],
         asset_checks=quality_checks(),
         jobs=[*jobs, build_job(), history_backfill_job()],
         schedules=schedules,

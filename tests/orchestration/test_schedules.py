@@ -13,9 +13,9 @@ from dagster._utils.schedules import cron_string_iterator
 from orchestration.definitions import defs
 
 REVIEWS = {
-    "weekly_pipeline_review_schedule": ("weekly_pipeline_review", "marts/rpt_weekly_pipeline_review", "week"),
-    "monthly_review_schedule": ("monthly_review", "marts/rpt_monthly_marketing_review", "month"),
-    "quarterly_review_schedule": ("quarterly_review", "marts/rpt_quarterly_business_review", "quarter"),
+    "weekly_pipeline_review_schedule": ("weekly_pipeline_review", "marts/rpt_weekly_pipeline_review", "weekly"),
+    "monthly_review_schedule": ("monthly_review", "marts/rpt_monthly_marketing_review", "monthly"),
+    "quarterly_review_schedule": ("quarterly_review", "marts/rpt_quarterly_business_review", "quarterly"),
 }
 FREEZE = {"marts/fct_pipeline_snapshots", "marts/fct_pipeline_snapshot_periods", "marts/fct_pipeline"}
 
@@ -40,13 +40,14 @@ def berlin(monkeypatch: pytest.MonkeyPatch) -> dg.Definitions:
 
 def test_each_review_runs_its_job_over_the_freeze_and_its_review_table() -> None:
     definitions = defs()
-    for name, (job_name, table, _) in REVIEWS.items():
+    for name, (job_name, table, cadence) in REVIEWS.items():
         schedule = definitions.resolve_schedule_def(name)
         assert schedule.job_name == job_name
         keys = {
             k.to_user_string() for k in definitions.resolve_job_def(job_name).asset_layer.selected_asset_keys
         }
-        assert keys == FREEZE | {table}
+        # the review table, the freezes, and the review page written for the period the run reviews
+        assert keys == FREEZE | {table, f"reports/{cadence}_review_page"}
     nightly = definitions.resolve_job_def("nightly").asset_layer.selected_asset_keys
     assert dg.AssetKey(["raw_salesforce", "opportunity"]) in nightly
     assert dg.AssetKey(["raw_salesforce", "history_windows"]) not in nightly  # backfills are separate
