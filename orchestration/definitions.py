@@ -53,7 +53,13 @@ def _marts_freshness(spec: dg.AssetSpec) -> dg.AssetSpec:
 def defs() -> dg.Definitions:
     jobs, schedules = cadence_jobs_and_schedules()
     return dg.Definitions(
-        assets=[salesforce_raw, *hubspot_assets(), salesforce_history_windows, build_dbt_assets(), *review_page_assets()],
+        assets=[
+            salesforce_raw,
+            *hubspot_assets(),
+            salesforce_history_windows,
+            build_dbt_assets(),
+            *review_page_assets(),
+        ],
         asset_checks=quality_checks(),
         jobs=[*jobs, build_job(), history_backfill_job()],
         schedules=schedules,

@@ -13,7 +13,11 @@ from dagster._utils.schedules import cron_string_iterator
 from orchestration.definitions import defs
 
 REVIEWS = {
-    "weekly_pipeline_review_schedule": ("weekly_pipeline_review", "marts/rpt_weekly_pipeline_review", "weekly"),
+    "weekly_pipeline_review_schedule": (
+        "weekly_pipeline_review",
+        "marts/rpt_weekly_pipeline_review",
+        "weekly",
+    ),
     "monthly_review_schedule": ("monthly_review", "marts/rpt_monthly_marketing_review", "monthly"),
     "quarterly_review_schedule": ("quarterly_review", "marts/rpt_quarterly_business_review", "quarterly"),
 }
