@@ -1,0 +1,108 @@
+{{ config(enabled=var('marketo_enabled', false)) }}
+{% set deleted_leads = adapter.get_relation(database=source('marketo', 'deleted_leads').database, schema=source('marketo', 'deleted_leads').schema, identifier=source('marketo', 'deleted_leads').identifier) if execute else none %}  -- noqa: TMP
+
+with
+
+source as (
+
+    select
+        {{- staging_columns(source('marketo', 'activities'), [
+            {"name": "marketo_guid", "type": "string"},
+            {"name": "id", "type": "bigint"},
+            {"name": "lead_id", "type": "string"},
+            {"name": "activity_date", "type": "timestamp"},
+            {"name": "activity_type_id", "type": "bigint"},
+            {"name": "campaign_id", "type": "string"},
+            {"name": "primary_attribute_value_id", "type": "string"},
+            {"name": "primary_attribute_value", "type": "string"},
+            {"name": "_dlt_load_id", "type": "string"},
+        ]) }}
+    from {{ source('marketo', 'activities') }}
+
+),
+
+attributes as (
+
+    select
+        cast(marketo_guid as {{ dbt.type_string() }}) as marketo_guid,
+        max(case when name = 'Success' then lower(cast(value as {{ dbt.type_string() }})) end) as success_value,
+        max(case when name = 'New Status' then cast(value as {{ dbt.type_string() }}) end) as new_status
+    from {{ source('marketo', 'activity_attributes') }}
+    group by 1
+
+),
+
+activity_types as (
+
+    select
+        cast(id as {{ dbt.type_bigint() }}) as activity_type_id,
+        cast(name as {{ dbt.type_string() }}) as activity_type_name
+    from {{ source('marketo', 'activity_types') }}
+
+),
+
+smart_campaigns as (
+
+    select
+        cast(id as {{ dbt.type_string() }}) as smart_campaign_id,
+        cast(program_id as {{ dbt.type_string() }}) as program_id
+    from {{ source('marketo', 'smart_campaigns') }}
+
+),
+
+deleted as (
+
+    {% if deleted_leads is not none %}
+        select distinct cast(lead_id as {{ dbt.type_string() }}) as lead_id
+        from {{ source('marketo', 'deleted_leads') }}
+    {% else %}
+        select cast(null as {{ dbt.type_string() }}) as lead_id
+        where false
+    {% endif %}
+
+),
+
+latest as (
+
+    select *
+    from (
+        select
+            source.*,
+            row_number() over (
+                partition by source.marketo_guid order by source._dlt_load_id desc nulls last
+            ) as version_rank
+        from source
+    ) as ranked
+    where version_rank = 1
+
+)
+
+select
+    latest.marketo_guid as activity_id,
+    latest.id as activity_number,
+    latest.lead_id,
+    'marketo' as source_system,
+    latest.activity_type_id,
+    activity_types.activity_type_name,
+    latest.activity_date as activity_at,
+    latest.campaign_id as smart_campaign_id,
+    -- a program status change names its program; other activities through the smart campaign that ran them
+    case
+        when activity_types.activity_type_name = 'Change Status in Progression'
+            then latest.primary_attribute_value_id
+        else smart_campaigns.program_id
+    end as program_id,
+    latest.primary_attribute_value_id,
+    latest.primary_attribute_value,
+    attributes.new_status,
+    coalesce(attributes.success_value = 'true', false) as is_success
+from latest
+left join activity_types
+    on latest.activity_type_id = activity_types.activity_type_id
+left join smart_campaigns
+    on latest.campaign_id = smart_campaigns.smart_campaign_id
+left join attributes
+    on latest.marketo_guid = attributes.marketo_guid
+left join deleted
+    on latest.lead_id = deleted.lead_id
+where deleted.lead_id is null
