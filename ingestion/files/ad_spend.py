@@ -1,0 +1,248 @@
+"""Ad-platform spend files (CSV or Parquet; Google Ads, LinkedIn Ads, Meta Ads exports...) as a dlt source.
+
+Files are listed with dlt's filesystem resource (a local folder or object storage: ``bucket_url`` from
+``SOURCES__AD_SPEND__BUCKET_URL``, credentials from ``SOURCES__AD_SPEND__CREDENTIALS__*``), incrementally on
+their modification date: a run reads only files that are new or changed since the last run.
+
+Platforms restate recent days, so every (platform, date) a file states *replaces* what the warehouse
+holds for it: the table merges with the ``delete-insert`` strategy on the merge key ``(platform,
+spend_date)``, and within one run the latest file (modification date, then path) wins each key. A row
+that vanished from a restated file vanishes from the warehouse; re-reading a file adds nothing. A day
+that a restatement drops entirely (no row left for that platform and day) is not stated by it and
+keeps its old rows.
+
+Rows are never silently dropped: a malformed row (bad date, cost, count, currency code, no campaign)
+goes to ``spend_quarantine`` with its file, line and reason; a well-formed row whose currency has no
+exchange rate (seed ``exchange_rates``) loads with ``quarantine_reason`` set. A file without a required
+column fails the run with an error naming the file and the column; extra columns load as new columns.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import dlt
+from dlt.common.storages.fsspec_filesystem import FileItemDict
+from dlt.sources import DltResource
+from dlt.sources.filesystem import filesystem
+
+from ingestion.files import settings
+from ingestion.files.readers import bucket_credentials, read_rows
+
+CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+SPEND_COLUMNS: dict[str, Any] = {
+    "spend_date": {"data_type": "date", "nullable": False},
+    "platform": {"data_type": "text", "nullable": False},
+    "channel": {"data_type": "text"},
+    "campaign_id": {"data_type": "text"},
+    "campaign_name": {"data_type": "text"},
+    "cost": {"data_type": "decimal", "precision": 38, "scale": 6},
+    "currency": {"data_type": "text"},
+    "clicks": {"data_type": "bigint"},
+    "impressions": {"data_type": "bigint"},
+    "quarantine_reason": {"data_type": "text"},
+    "file_path": {"data_type": "text"},
+    "file_modified_at": {"data_type": "timestamp"},
+    "line_number": {"data_type": "bigint"},
+}
+QUARANTINE_COLUMNS: dict[str, Any] = {
+    "file_path": {"data_type": "text", "nullable": False},
+    "line_number": {"data_type": "bigint", "nullable": False},
+    "reason": {"data_type": "text"},
+    "raw_row": {"data_type": "text"},
+    "file_modified_at": {"data_type": "timestamp"},
+}
+
+
+def known_currencies(path: str | None = None) -> frozenset[str]:
+    """Currencies with an exchange rate in the dbt seed (the only ones the warehouse can convert)."""
+    with open(path or settings.EXCHANGE_RATES_SEED, newline="") as fh:
+        return frozenset(row["currency_code"].strip().upper() for row in csv.DictReader(fh))
+
+
+@dlt.source(name="ad_spend")
+def ad_spend_source(
+    bucket_url: str = dlt.config.value,
+    credentials: Any = None,
+    file_glob: str = settings.AD_SPEND_FILE_GLOB,
+    currencies: Sequence[str] | None = None,
+) -> Iterable[DltResource]:
+    """Daily ad spend per platform and campaign (``daily_spend``) and its malformed rows (``spend_quarantine``).
+
+    ``credentials``: fsspec credentials for object storage (``SOURCES__AD_SPEND__CREDENTIALS__...``), not
+    needed for a local folder. ``currencies``: codes that can be converted (default: the exchange_rates seed).
+    """
+    known = frozenset(c.upper() for c in currencies) if currencies is not None else known_currencies()
+    listing_kwargs: dict[str, Any] = {"bucket_url": bucket_url, "file_glob": file_glob}
+    credentials = bucket_credentials(bucket_url, "ad_spend", credentials)
+    if credentials is not None:
+        listing_kwargs["credentials"] = credentials
+    files = filesystem(
+        **listing_kwargs,
+        files_per_page=settings.FILES_PER_PAGE,
+        incremental=dlt.sources.incremental("modification_date"),
+    ).with_name("ad_spend_files")
+
+    @dlt.transformer(
+        name=settings.AD_SPEND_TABLE,
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        merge_key=["platform", "spend_date"],
+        columns=SPEND_COLUMNS,
+    )
+    def daily_spend(items: list[FileItemDict]) -> Iterator[list[dict[str, Any]]]:
+        rows, _ = parse_spend_files(items, known)
+        yield rows
+
+    @dlt.transformer(
+        name=settings.AD_SPEND_QUARANTINE_TABLE,
+        write_disposition={"disposition": "merge", "strategy": "delete-insert"},
+        merge_key="file_path",
+        columns=QUARANTINE_COLUMNS,
+    )
+    def spend_quarantine(items: list[FileItemDict]) -> Iterator[list[dict[str, Any]]]:
+        _, quarantined = parse_spend_files(items, known)
+        yield quarantined
+
+    return files | daily_spend, files | spend_quarantine
+
+
+def parse_spend_files(
+    items: list[FileItemDict], known: frozenset[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Rows of the latest file for each (platform, date), and the malformed rows of every file."""
+    ordered = sorted(items, key=lambda i: (i["modification_date"], i["relative_path"]))
+    latest: dict[tuple[str, dt.date], str] = {}  # (platform, day) -> path of the latest file stating it
+    parsed: list[tuple[str, list[dict[str, Any]]]] = []
+    quarantined: list[dict[str, Any]] = []
+    for item in ordered:
+        good, bad = _parse_file(item, known)
+        for row in good:
+            latest[(row["platform"], row["spend_date"])] = item["relative_path"]
+        parsed.append((item["relative_path"], good))
+        quarantined.extend(bad)
+    rows = [r for path, good in parsed for r in good if latest[(r["platform"], r["spend_date"])] == path]
+    return rows, quarantined
+
+
+def _parse_file(
+    item: FileItemDict, known: frozenset[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    path = item["relative_path"]
+    header, raw_rows = read_rows(item)
+    columns = {settings.AD_SPEND_ALIASES.get(c, c) for c in header}
+    missing = [c for c in settings.AD_SPEND_REQUIRED if c not in columns]
+    if not columns & set(settings.AD_SPEND_CAMPAIGN_COLUMNS):
+        missing.append(" or ".join(settings.AD_SPEND_CAMPAIGN_COLUMNS))
+    if missing:
+        raise ValueError(
+            f"ad spend file {item['file_url']}: missing required column(s) {', '.join(missing)}"
+            f" (found: {', '.join(header) or 'no header'})"
+        )
+    good: list[dict[str, Any]] = []
+    bad: list[dict[str, Any]] = []
+    modified = item["modification_date"]
+    for line, raw in raw_rows:
+        row = {settings.AD_SPEND_ALIASES.get(k, k): v for k, v in raw.items()}
+        parsed, reason = _parse_row(row, known)
+        if reason is not None and parsed is None:
+            bad.append(
+                {
+                    "file_path": path,
+                    "line_number": line,
+                    "reason": reason,
+                    "raw_row": json.dumps(raw, default=str, sort_keys=True),
+                    "file_modified_at": modified,
+                }
+            )
+            continue
+        assert parsed is not None
+        parsed.update(quarantine_reason=reason, file_path=path, file_modified_at=modified, line_number=line)
+        good.append(parsed)
+    return good, bad
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _parse_row(row: dict[str, Any], known: frozenset[str]) -> tuple[dict[str, Any] | None, str | None]:
+    """(row, None) when clean; (row, reason) when kept but flagged; (None, reason) when malformed."""
+    if "__width__" in row:
+        return None, f"row has {row['__width__']} fields, the header has {len(row) - 1}"
+    reasons: list[str] = []
+    day: dt.date | None = None
+    raw_day = row.get("date")
+    try:  # CSV: text; Parquet: a date or timestamp
+        if isinstance(raw_day, dt.datetime):
+            day = raw_day.date()
+        elif isinstance(raw_day, dt.date):
+            day = raw_day
+        else:
+            day = dt.date.fromisoformat(str(_text(raw_day) or ""))
+    except ValueError:
+        reasons.append(f"date is not YYYY-MM-DD: {row.get('date')!r}")
+    platform = (_text(row.get("platform")) or "").lower()
+    if not platform:
+        reasons.append("platform is empty")
+    campaign_id, campaign_name = _text(row.get("campaign_id")), _text(row.get("campaign_name"))
+    if campaign_id is None and campaign_name is None:
+        reasons.append("campaign_id and campaign_name are both empty")
+    cost: Decimal | None = None
+    try:
+        cost = Decimal(str(_text(row.get("cost"))).replace(",", ""))
+        if not cost.is_finite() or cost < 0:
+            raise InvalidOperation
+    except InvalidOperation:
+        reasons.append(f"cost is not a non-negative number: {row.get('cost')!r}")
+    currency = (_text(row.get("currency")) or "").upper()
+    if not CURRENCY_CODE.match(currency):
+        reasons.append(f"currency is not a 3-letter ISO 4217 code: {row.get('currency')!r}")
+    counts: dict[str, int] = {}
+    for name in ("clicks", "impressions"):
+        text = _text(row.get(name))
+        if text is None:
+            reasons.append(f"{name} is empty")
+        elif not text.replace(",", "").isdigit():
+            reasons.append(f"{name} is not a non-negative integer: {row.get(name)!r}")
+        else:
+            counts[name] = int(text.replace(",", ""))
+    if reasons:
+        return None, "; ".join(reasons)
+    extra = {k: v for k, v in row.items() if k not in _KNOWN_INPUTS}
+    parsed = {
+        "spend_date": day,
+        "platform": platform,
+        "channel": (_text(row.get("channel")) or "").lower() or None,
+        "campaign_id": campaign_id,
+        "campaign_name": campaign_name,
+        "cost": cost,
+        "currency": currency,
+        **counts,
+        **extra,
+    }
+    flag = None if currency in known else f"unknown currency {currency!r} (no rate in seed exchange_rates)"
+    return parsed, flag
+
+
+_KNOWN_INPUTS = frozenset(
+    {
+        "date",
+        "platform",
+        "channel",
+        "campaign_id",
+        "campaign_name",
+        "cost",
+        "currency",
+        "clicks",
+        "impressions",
+    }
+)
