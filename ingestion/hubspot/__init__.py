@@ -51,10 +51,26 @@ def hubspot_source(
     initial_modified: str = settings.DEFAULT_INITIAL_MODIFIED,
     search_cap: int = settings.SEARCH_RESULT_CAP,
     search_page_limit: int = settings.SEARCH_PAGE_LIMIT,
+    lookback_seconds: float = settings.DEFAULT_LOOKBACK_SECONDS,
+    modified_from: str | None = None,
+    modified_to: str | None = None,
 ) -> list[DltResource]:
-    """contacts, companies, deals (+ history, associations, quarantine), owners, pipelines, marketing."""
+    """contacts, companies, deals (+ history, associations, quarantine), owners, pipelines, marketing.
+
+    ``lookback_seconds`` (``SOURCES__HUBSPOT__LOOKBACK_SECONDS``, default 600): each incremental CRM search
+    starts that long before the cursor, so records the search index showed late are still read.
+
+    ``modified_from``/``modified_to`` (ISO datetimes, both or neither) make a backfill window: CRM records
+    with ``from <= last-modified < to`` (``lastmodifieddate`` for contacts, ``hs_lastmodifieddate`` for
+    companies and deals) and those archived in the window, form submissions submitted and email events
+    created in it; owners, pipelines, campaigns and forms have no date filter in their APIs and are read
+    whole (they replace their tables). A window keeps no cursor: run it under its own dlt pipeline name.
+    """
     client = HubSpotClient(base_url, str(credentials.access_token or ""))
     initial_ms = int(parse_datetime(initial_modified).timestamp() * 1000)  # type: ignore[union-attr]
+    window = _window(modified_from, modified_to)
+    if lookback_seconds < 0:
+        raise ValueError(f"lookback_seconds must be >= 0, got {lookback_seconds}")
     stored_types: dict[str, dict[str, str]] = dlt.current.source_state().get("property_types", {})
     resources: list[DltResource] = []
     for obj in objects or settings.CRM_OBJECTS:
@@ -70,6 +86,8 @@ def hubspot_source(
                 initial_ms,
                 search_cap,
                 search_page_limit,
+                lookback_ms=int(lookback_seconds * 1000),
+                window=window,
             )
         )
     resources.append(owners(client))
@@ -78,10 +96,22 @@ def hubspot_source(
         resources += [
             campaigns(client),
             forms(client),
-            form_submissions(client),
-            email_events(client, initial_ms),
+            form_submissions(client, window),
+            email_events(client, initial_ms, window),
         ]
     return resources
+
+
+def _window(modified_from: str | None, modified_to: str | None) -> tuple[int, int] | None:
+    """``(from_ms, to_ms)`` of a backfill window, or None for an incremental load."""
+    if (modified_from is None) != (modified_to is None):
+        raise ValueError("modified_from and modified_to go together")
+    if modified_from is None or modified_to is None:
+        return None
+    lo, hi = (int(parse_datetime(v).timestamp() * 1000) for v in (modified_from, modified_to))  # type: ignore[union-attr]
+    if lo >= hi:
+        raise ValueError(f"empty backfill window: modified_from {modified_from} >= modified_to {modified_to}")
+    return lo, hi
 
 
 def table_names(resources: Any) -> list[str]:

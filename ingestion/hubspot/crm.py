@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -29,6 +30,10 @@ _META_HINTS = [
 
 def _ms(value: dt.datetime | None) -> int | None:
     return None if value is None else int(value.timestamp() * 1000)
+
+
+def _archived_ms(rec: dict[str, Any]) -> int:
+    return _ms(parse_datetime(rec.get("archivedAt"))) or 0
 
 
 def to_row(
@@ -153,8 +158,16 @@ def crm_resource(
     initial_ms: int,
     search_cap: int,
     page_limit: int,
+    lookback_ms: int = 0,
+    window: tuple[int, int] | None = None,
 ) -> DltResource:
-    """Merge-on-id resource for ``obj``; also yields its history, associations and quarantined values."""
+    """Merge-on-id resource for ``obj``; also yields its history, associations and quarantined values.
+
+    Incremental (``window`` None): search ``[cursor - lookback_ms, newest + 1)``; versions already loaded in
+    the overlap (``(id, last-modified ms)`` kept in the source state) are skipped; the cursor never moves
+    back. Backfill (``window = (from_ms, to_ms)``): search ``from <= last-modified < to`` and take archived
+    records whose ``archivedAt`` falls in the window; no cursor is read or written.
+    """
     prop = settings.CRM_OBJECTS[obj]
     kinds = effective_kinds(stored, current)
     for name, (was, now) in drift(stored, current).items():
@@ -174,38 +187,76 @@ def crm_resource(
 
     def records() -> Iterator[Any]:
         state = dlt.current.source_state()
-        lo = int(state.get("cursors", {}).get(obj, initial_ms))
+        cursor = int(state.get("cursors", {}).get(obj, initial_ms))
+        lo = max(initial_ms, cursor - lookback_ms)
+        seen = {(i, int(m)) for i, m in state.get("recent_versions", {}).get(obj, [])}
         archived_after = int(state.get("archived_cursors", {}).get(obj, -1))
-        hi = lo
+        hi = cursor
+        recent: deque[tuple[str, int]] = deque()  # (id, last-modified ms) read within the look-back
+        newest = -1
         top = client.search_max_modified(obj, prop)
         if top is not None and top + 1 > lo:
-            hi = top + 1
-            for page in client.search(obj, prop, lo, hi, names, search_cap, page_limit):
-                yield from _page_items(page)
+            hi = max(cursor, top + 1)
+            for page in client.search(obj, prop, lo, top + 1, names, search_cap, page_limit):
+                read = [(str(r["id"]), _modified_ms(r)) for r in page]
+                if lookback_ms:
+                    recent.extend(read)
+                    newest = max([newest, *(m for _, m in read)])
+                    while recent and recent[0][1] < newest - lookback_ms:
+                        recent.popleft()
+                yield from _page_items([r for r, v in zip(page, read, strict=True) if v not in seen])
         newest_archived = archived_after
-        params = {"archived": "true", "limit": settings.LIST_PAGE_LIMIT, "properties": ",".join(names)}
-        for page in client.pages(f"/crm/v3/objects/{obj}", f"{obj} archived list", params):
-            fresh = [r for r in page if (_ms(parse_datetime(r.get("archivedAt"))) or 0) > archived_after]
-            newest_archived = max(
-                [newest_archived, *(_ms(parse_datetime(r.get("archivedAt"))) or 0 for r in fresh)]
-            )
-            if fresh:
-                quarantine: list[dict[str, Any]] = []
-                yield [to_row(obj, r, kinds, quarantine) for r in fresh]
-                if quarantine:
-                    yield dlt.mark.with_table_name(quarantine, QUARANTINE_TABLE)
+        for fresh in _archived(lambda at: at > archived_after):
+            newest_archived = max([newest_archived, *(_archived_ms(r) for r in fresh)])
+            yield from _rows(fresh)
         # the cursor moves only here, after every page was read; dlt commits state with the load package
         state.setdefault("cursors", {})[obj] = hi
         state.setdefault("archived_cursors", {})[obj] = newest_archived
         state.setdefault("property_types", {})[obj] = {**current, **stored}
+        # the versions the next run's overlap [hi - lookback, ...) re-reads: skipped there, not re-extracted
+        keep = sorted({v for v in (*recent, *seen) if v[1] >= hi - lookback_ms})
+        if len(keep) > settings.LOOKBACK_SEEN_MAX:
+            logger.info(
+                "HubSpot %s: %d versions in the %d s look-back, more than %d: the next run re-extracts them",
+                obj,
+                len(keep),
+                lookback_ms // 1000,
+                settings.LOOKBACK_SEEN_MAX,
+            )
+            keep = []
+        state.setdefault("recent_versions", {})[obj] = [list(v) for v in keep]
 
-    def _page_items(page: list[dict[str, Any]]) -> Iterator[Any]:
-        if not page:
-            return
+    def window_records() -> Iterator[Any]:
+        assert window is not None
+        state = dlt.current.source_state()  # the backfill pipeline's own state: property types only
+        lo, hi = window
+        for page in client.search(obj, prop, lo, hi, names, search_cap, page_limit):
+            yield from _page_items(page)
+        for archived in _archived(lambda at: lo <= at < hi):
+            yield from _rows(archived)
+        state.setdefault("property_types", {})[obj] = {**current, **stored}
+
+    def _archived(keep: Any) -> Iterator[list[dict[str, Any]]]:
+        """Pages of archived records whose ``archivedAt`` (epoch ms) passes ``keep``."""
+        params = {"archived": "true", "limit": settings.LIST_PAGE_LIMIT, "properties": ",".join(names)}
+        for page in client.pages(f"/crm/v3/objects/{obj}", f"{obj} archived list", params):
+            fresh = [r for r in page if keep(_archived_ms(r))]
+            if fresh:
+                yield fresh
+
+    def _rows(page: list[dict[str, Any]]) -> Iterator[Any]:
         quarantine: list[dict[str, Any]] = []
         yield [to_row(obj, r, kinds, quarantine) for r in page]
         if quarantine:
             yield dlt.mark.with_table_name(quarantine, QUARANTINE_TABLE)
+
+    def _modified_ms(rec: dict[str, Any]) -> int:
+        return _ms(parse_datetime((rec.get("properties") or {}).get(prop))) or -1
+
+    def _page_items(page: list[dict[str, Any]]) -> Iterator[Any]:
+        if not page:
+            return
+        yield from _rows(page)
         ids = [str(r["id"]) for r in page]
         if history:
             hist = history_rows(client.batch_read(obj, ids, ["hs_object_id"], [history[0]]), history[0])
@@ -218,7 +269,7 @@ def crm_resource(
 
     columns = [*_META_HINTS, *(column_hint(n, k) for n, k in kinds.items() if n not in ("id",))]
     # side-table variants first: dlt clones a variant from the resource hints present at that moment
-    resource = dlt.resource(records, name=obj)
+    resource = dlt.resource(records if window is None else window_records, name=obj)
     _side_tables(resource, history[1] if history else None)
     resource.apply_hints(table_name=obj, write_disposition="merge", primary_key="id", columns=columns)
     return resource

@@ -186,25 +186,29 @@ def forms(client: HubSpotClient) -> DltResource:
     )
 
 
-def form_submissions(client: HubSpotClient) -> DltResource:
+def form_submissions(client: HubSpotClient, window: tuple[int, int] | None = None) -> DltResource:
     """Submissions per form (``GET /form-integrations/v1/submissions/forms/{guid}``, newest first): paging
-    stops at the last run's newest submission of each form."""
+    stops at the last run's newest submission of each form. With a backfill ``window`` ``(from_ms, to_ms)``
+    (the API has no date filter): submissions with ``from <= submittedAt < to``, paging stopped at the first
+    one older than the window, and no cursor kept."""
 
     def rows() -> Iterator[list[dict[str, Any]]]:
         state = dlt.current.source_state()
-        seen: dict[str, int] = dict(state.get("form_cursors", {}))
+        seen: dict[str, int] = {} if window else dict(state.get("form_cursors", {}))
         newest = dict(seen)
+        lo, hi = window or (-1, 2**62)
         for form in _forms(client):
-            fid, stop = form["id"], seen.get(form["id"], -1)
+            fid, stop = form["id"], max(seen.get(form["id"], -1), lo - 1)
             path = f"/form-integrations/v1/submissions/forms/{fid}"
             for page in client.pages(path, "form submissions", {"limit": settings.SUBMISSIONS_PAGE_LIMIT}):
-                fresh = [s for s in page if int(s["submittedAt"]) > stop]
+                fresh = [s for s in page if stop < int(s["submittedAt"]) < hi]
                 if fresh:
                     newest[fid] = max(newest.get(fid, -1), *(int(s["submittedAt"]) for s in fresh))
                     yield [_submission(fid, s) for s in fresh]
-                if len(fresh) < len(page):
+                if any(int(s["submittedAt"]) <= stop for s in page):
                     break
-        state["form_cursors"] = newest
+        if window is None:
+            state["form_cursors"] = newest
 
     return dlt.resource(
         rows,
@@ -231,16 +235,21 @@ def _submission(form_id: str, s: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def email_events(client: HubSpotClient, initial_ms: int) -> DltResource:
+def email_events(
+    client: HubSpotClient, initial_ms: int, window: tuple[int, int] | None = None
+) -> DltResource:
     """Marketing email events (``GET /email/public/v1/events``, ``startTimestamp``/``offset``/``hasMore``)
-    after the last run's newest ``created`` (events are immutable; merge on id)."""
+    after the last run's newest ``created`` (events are immutable; merge on id). With a backfill ``window``
+    ``(from_ms, to_ms)``: ``startTimestamp=from``, ``endTimestamp=to - 1`` (both inclusive), no cursor kept."""
 
     def rows() -> Iterator[list[dict[str, Any]]]:
         state = dlt.current.source_state()
-        start = int(state.get("email_events_cursor", initial_ms - 1)) + 1
+        start = window[0] if window else int(state.get("email_events_cursor", initial_ms - 1)) + 1
         newest, offset = start - 1, None
         while True:
             params: dict[str, Any] = {"startTimestamp": start, "limit": settings.EMAIL_EVENTS_PAGE_LIMIT}
+            if window:
+                params["endTimestamp"] = window[1] - 1
             if offset is not None:
                 params["offset"] = offset
             page = client.request("GET", "/email/public/v1/events", "email events", params=params)
@@ -266,7 +275,8 @@ def email_events(client: HubSpotClient, initial_ms: int) -> DltResource:
             if not page.get("hasMore"):
                 break
             offset = page.get("offset")
-        state["email_events_cursor"] = newest
+        if window is None:
+            state["email_events_cursor"] = newest
 
     return dlt.resource(
         rows,

@@ -5,6 +5,8 @@ from __future__ import annotations
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 DATASET_NAME = "raw_hubspot"
 PIPELINE_NAME = "onefunnel_hubspot"
+# dlt pipeline (and so state) of backfill windows: never the nightly cursors
+BACKFILL_PIPELINE_NAME = "onefunnel_hubspot_backfill"
 
 # CRM object -> the last-modified property the search API filters on (contacts differ)
 CRM_OBJECTS: dict[str, str] = {
@@ -23,6 +25,17 @@ ASSOCIATIONS: dict[str, tuple[str, ...]] = {
     "deals": ("companies", "contacts"),  # both sides: an association change need not touch both records
 }
 DEFAULT_INITIAL_MODIFIED = "1970-01-01T00:00:00Z"
+
+# Late-arriving changes: HubSpot's search index lags writes (seconds, at busy times minutes), so a record
+# modified just before the last run's cursor can become searchable only after that run. Each incremental
+# search window starts this many seconds before the cursor (config key
+# ``sources.hubspot.lookback_seconds``, env ``SOURCES__HUBSPOT__LOOKBACK_SECONDS``; 0 turns it off).
+# Records re-read in the overlap are merged on id; versions already loaded (same id and last-modified
+# millisecond, remembered in the source state) are not even re-extracted.
+DEFAULT_LOOKBACK_SECONDS = 600
+# at most this many (id, last-modified) versions remembered for the overlap; beyond it (a bulk update in
+# the last minutes) none are kept and the next run re-extracts the overlap (merge keeps it exact)
+LOOKBACK_SEEN_MAX = 20_000
 
 # API limits (developers.hubspot.com search guide and usage guidelines)
 SEARCH_PAGE_LIMIT = 200

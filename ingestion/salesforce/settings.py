@@ -18,6 +18,16 @@ DEFAULT_OBJECTS: tuple[str, ...] = (
 DEFAULT_API_VERSION = "61.0"
 DEFAULT_BATCH_SIZE = 2000  # REST query batch size, 200..2000 (Sforce-Query-Options header)
 DEFAULT_INITIAL_MODSTAMP = "1970-01-01T00:00:00Z"
+# Late-arriving changes: SystemModstamp is stamped when a transaction starts but visible only once it
+# commits, so a long transaction can show a record stamped before the last run's cursor after that run.
+# Each incremental query starts this many seconds before the cursor (config key
+# ``sources.salesforce.lookback_seconds``, env ``SOURCES__SALESFORCE__LOOKBACK_SECONDS``; 0 turns it off
+# and keeps only dlt's deduplication of ties at the cursor). Versions already loaded in the overlap (same Id
+# and content, remembered in the resource state) are not re-extracted; anything else is merged on Id.
+DEFAULT_LOOKBACK_SECONDS = 300
+# at most this many versions remembered for the overlap; beyond it (a mass update in the last minutes)
+# none are kept and the next run re-extracts the overlap (merge on Id keeps it exact)
+LOOKBACK_SEEN_MAX = 20_000
 CURSOR_FIELD = "SystemModstamp"
 PRIMARY_KEY = "Id"
 DATASET_NAME = "raw_salesforce"

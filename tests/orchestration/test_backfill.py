@@ -30,3 +30,49 @@ def test_backfill_keeps_its_own_dlt_state(review_loads: tuple[Path, Path]) -> No
     pipelines = {p.name for p in (backfilled.parent / "dlt").iterdir()}
     assert "onefunnel_salesforce_backfill" in pipelines
     assert "onefunnel_salesforce" not in pipelines  # the nightly cursor was never created or moved
+
+
+def test_backfill_sources_follow_onefunnel_sources(monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    from orchestration.backfill import backfill_sources
+
+    monkeypatch.delenv("ONEFUNNEL_SOURCES", raising=False)
+    assert backfill_sources() == ["salesforce"]  # the default stack, as before
+    monkeypatch.setenv("ONEFUNNEL_SOURCES", "hubspot, marketo,Salesforce")
+    assert backfill_sources() == ["salesforce", "hubspot"]
+    assert "marketo has no history partitions, skipped" in capsys.readouterr().out
+    assert backfill_sources(["hubspot"]) == ["hubspot"]
+    with pytest.raises(ValueError, match="no history backfill for marketo"):
+        backfill_sources(["marketo"])
+
+
+def test_make_backfill_cli_covers_every_enabled_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    """`make backfill` on the sandbox with Salesforce and HubSpot enabled: each source's history is loaded
+    month by month in one run of its own (no build here), and the raw tables hold every record once."""
+    import datetime as dt
+
+    import duckdb
+    from pipeline_helpers import warehouse_env
+
+    from ingestion.sandbox import generate_company
+    from ingestion.sandbox.hubspot_shapes import portal_from_org
+    from orchestration.backfill import main
+
+    company = generate_company(seed=42, scale=0.03)  # what the CLI serves
+    portal = portal_from_org(company.salesforce)
+    month = dt.date.today().strftime("%Y-%m")
+    monkeypatch.setenv("ONEFUNNEL_SOURCES", "salesforce,hubspot")
+    with warehouse_env(tmp_path) as warehouse:
+        assert main(["--start", "2020-01", "--end", month, "--no-build", "--scale", "0.03"]) == 0
+    out = capsys.readouterr().out
+    for source in ("salesforce", "hubspot"):
+        assert f"onefunnel backfill {source} 2020-01..{month}: succeeded" in out
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for obj in ("contacts", "companies", "deals"):
+            ids = [i for (i,) in con.execute(f"select id from raw_hubspot.{obj}").fetchall()]
+            assert sorted(ids) == sorted(portal.records[obj]), obj
+        ids = [i for (i,) in con.execute("select id from raw_salesforce.opportunity").fetchall()]
+        assert sorted(ids) == sorted(r["Id"] for r in company.salesforce.records("Opportunity"))
+    pipelines = {p.name for p in (tmp_path / "dlt").iterdir()}
+    assert pipelines == {"onefunnel_salesforce_backfill", "onefunnel_hubspot_backfill"}  # no nightly state

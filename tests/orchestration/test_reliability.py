@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 from pipeline_helpers import RAW_TABLES, REVIEW_MARTS, review_selection, run_job, table_rows, warehouse_env
 
@@ -85,3 +86,60 @@ def test_killed_run_run_again_equals_an_uninterrupted_run(review_loads, tmp_path
         assert result.success
     for table in [f"raw_salesforce.{t}" for t in RAW_TABLES] + [m.replace("/", ".") for m in REVIEW_MARTS]:
         assert table_rows(warehouse, table) == table_rows(full, table), table
+
+
+def test_salesforce_record_committed_late_is_picked_up_once(tmp_path: Path, monkeypatch) -> None:
+    """SystemModstamp is stamped when a transaction starts and visible when it commits: a record stamped
+    just before the last run's cursor but committed after that run is read by the next run (the look-back),
+    once; without the look-back (``SOURCES__SALESFORCE__LOOKBACK_SECONDS=0``) it is lost."""
+    import datetime as dt
+
+    from ingestion.pipelines import run_salesforce
+    from ingestion.salesforce import SalesforceCredentials
+    from ingestion.salesforce.settings import DEFAULT_LOOKBACK_SECONDS
+    from ingestion.sandbox.org import SalesforceOrg
+    from ingestion.sandbox.salesforce_emulator import SalesforceEmulator
+
+    org = SalesforceOrg(dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
+    accounts = [org.insert("Account", {"Name": f"A{i}", "SystemModstamp": org.tick()}) for i in range(5)]
+    cursor = max(a["SystemModstamp"] for a in accounts)
+    with SalesforceEmulator(org) as emu:
+        creds = SalesforceCredentials(client_id=emu.client_id, client_secret=emu.client_secret)
+
+        def load(name: str, lookback: str | None = None) -> dict[str, int]:
+            with monkeypatch.context() as env:
+                if lookback is not None:
+                    env.setenv("SOURCES__SALESFORCE__LOOKBACK_SECONDS", lookback)
+                root = tmp_path / name
+                return run_salesforce(
+                    str(root / "w.duckdb"),
+                    str(root / "dlt"),
+                    base_url=emu.base_url,
+                    credentials=creds,
+                    objects=["Account"],
+                )
+
+        def names(name: str) -> dict[str, str]:
+            with duckdb.connect(str(tmp_path / name / "w.duckdb"), read_only=True) as con:
+                rows = con.execute("select id, name from raw_salesforce.account").fetchall()
+            assert len(rows) == len({i for i, _ in rows}), "duplicate ids"
+            return dict(rows)
+
+        assert load("lookback") == load("no_lookback", "0") == {"account": 5}
+        late = org.update("Account", accounts[0]["Id"], {"Name": "Late"})
+        late["SystemModstamp"] = cursor - dt.timedelta(seconds=60)  # stamped before the cursor
+        assert dt.timedelta(seconds=60) < dt.timedelta(seconds=DEFAULT_LOOKBACK_SECONDS)
+        fresh = org.update("Account", accounts[1]["Id"], {"Name": "Fresh"})
+        assert fresh["SystemModstamp"] > cursor
+
+        assert load("lookback") == {"account": 2}  # the late and the fresh record; nothing else re-read
+        assert names("lookback")[late["Id"]] == "Late" and len(names("lookback")) == 5
+        assert load("lookback") == {}  # the overlap's versions were all loaded already
+        org.update("Account", fresh["Id"], {"Name": "Fresh again"})["SystemModstamp"] = fresh[
+            "SystemModstamp"
+        ]
+        assert load("lookback") == {"account": 1}  # a second save in the same second is a new version
+        assert names("lookback")[fresh["Id"]] == "Fresh again" and len(names("lookback")) == 5
+
+        assert load("no_lookback", "0") == {"account": 1}  # the fresh record only, in its last version
+        assert names("no_lookback")[late["Id"]] == "A0"  # the late change is lost without the look-back

@@ -6,15 +6,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hs_support import Runner
+from hs_support import SCALE, SEED, Runner
 
 from ingestion.hubspot import settings
 from ingestion.sandbox import SandboxCompany, generate_company
 from ingestion.sandbox.hubspot_emulator import HubSpotEmulator
 from ingestion.sandbox.hubspot_portal import HubSpotPortal
 from ingestion.sandbox.hubspot_shapes import portal_from_org
-
-SEED, SCALE = 7, 0.03
 
 
 @pytest.fixture(autouse=True)

@@ -15,6 +15,9 @@ from ingestion.sandbox.hubspot_emulator import HubSpotEmulator
 from ingestion.sandbox.hubspot_portal import ASSOCIATION_TYPE_IDS, CRM_OBJECTS, HubSpotPortal
 
 T0 = dt.datetime(2025, 1, 1, 12, 0, 0, tzinfo=dt.UTC)
+SEED, SCALE = 7, 0.03  # the sandbox company the fixtures serve as a portal
+# columns that legitimately differ between two loads of the same data
+VOLATILE = {"_dlt_load_id", "_dlt_id", "detected_at"}
 
 
 class Runner:
@@ -123,3 +126,26 @@ def tiny_portal(n_contacts: int = 5, n_companies: int = 3, n_deals: int = 4) -> 
             },
         )
     return portal
+
+
+def raw_tables(warehouse: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every raw_hubspot table as sorted rows (without load-specific columns), by table name."""
+    out = {}
+    with duckdb.connect(warehouse, read_only=True) as con:
+        tables = con.execute(
+            "select table_name from information_schema.tables where table_schema = 'raw_hubspot' "
+            "and table_name not like '\\_dlt%' escape '\\'"
+        ).fetchall()
+        for (table,) in tables:
+            cols = [
+                c
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns where table_schema = 'raw_hubspot' "
+                    "and table_name = ? order by column_name",
+                    [table],
+                ).fetchall()
+                if c not in VOLATILE
+            ]
+            rows = con.execute(f'select {", ".join(f"{c!r}" for c in cols)} from raw_hubspot."{table}"')
+            out[table] = sorted(rows.fetchall(), key=repr)
+    return out
