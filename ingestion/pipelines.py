@@ -19,12 +19,30 @@ def warehouse_destination(warehouse: str | None = None) -> Any:
     """
     value = (warehouse or os.environ.get("ONEFUNNEL_WAREHOUSE", "").strip() or DEFAULT_WAREHOUSE).strip()
     if value.startswith(("postgresql://", "postgres://")):
-        return dlt.destinations.postgres(credentials=value)
+        return dlt.destinations.postgres(credentials=postgres_credentials(value))
     path = Path(value)
     if not path.is_absolute():
         path = REPO_ROOT / path
     path.parent.mkdir(parents=True, exist_ok=True)
+    # dlt gzips its intermediate load files by default: for a local DuckDB load that is CPU spent twice
+    # (bench/notes.md). A value set in the environment or config still wins.
+    os.environ.setdefault("DATA_WRITER__DISABLE_COMPRESSION", "true")
     return dlt.destinations.duckdb(credentials=str(path))
+
+
+def postgres_credentials(url: str) -> Any:
+    """dlt credentials for a ``postgresql://`` URL, which may leave the password out.
+
+    dlt requires a password; without one in the URL it gets an empty one, which libpq treats as none
+    given (trust authentication, or the password file ``~/.pgpass``), as dbt, the data-quality checks
+    and the publish step do with the same URL.
+    """
+    from dlt.destinations.impl.postgres.configuration import PostgresCredentials
+
+    credentials = PostgresCredentials(url)
+    if credentials.password is None:
+        credentials.password = ""
+    return credentials
 
 
 def run_salesforce(
