@@ -246,38 +246,57 @@ def soql_datetime(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _to_decimal(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+# describe type -> conversion of a non-null JSON value (types not listed stay as they are)
+_CONVERTERS: dict[str, Any] = {
+    "datetime": parse_datetime,
+    "date": dt.date.fromisoformat,
+    "currency": _to_decimal,
+    "double": float,
+    "percent": float,
+    "int": int,
+    "long": int,
+    "boolean": bool,
+}
+
+
 def _convert(value: Any, sf_type: str) -> Any:
     if value is None:
         return None
-    if sf_type == "datetime":
-        return parse_datetime(value)
-    if sf_type == "date":
-        return dt.date.fromisoformat(value)
-    if sf_type == "currency":
-        return value if isinstance(value, Decimal) else Decimal(str(value))
-    if sf_type in ("double", "percent"):
-        return float(value)
-    if sf_type in ("int", "long"):
-        return int(value)
-    if sf_type == "boolean":
-        return bool(value)
-    return value
+    converter = _CONVERTERS.get(sf_type)
+    return value if converter is None else converter(value)
+
+
+_UNDERSCORES = re.compile(r"_{2,}")
+_COLUMN_KEYS: dict[str, str] = {}  # field name -> column key: a record has tens of fields, a load millions
 
 
 def column_key(field_name: str) -> str:
     """The key a field is yielded under: custom-field ``__`` collapsed to ``_`` so dlt names
     ``Term_Months__c`` as ``term_months_c`` (the raw contract); dlt alone would keep ``term_months__c``
     because its snake_case treats ``__`` as a path separator."""
-    return re.sub(r"_{2,}", "_", field_name)
+    key = _COLUMN_KEYS.get(field_name)
+    if key is None:
+        key = _COLUMN_KEYS[field_name] = _UNDERSCORES.sub("_", field_name)
+    return key
 
 
 def clean_record(record: dict[str, Any], field_types: dict[str, str]) -> dict[str, Any]:
     """Drop ``attributes`` (and nested relationship objects) and convert values by describe type."""
-    return {
-        column_key(name): _convert(value, field_types.get(name, "string"))
-        for name, value in record.items()
-        if name != "attributes" and not isinstance(value, dict)
-    }
+    out: dict[str, Any] = {}
+    converters, keys = _CONVERTERS, _COLUMN_KEYS
+    for name, value in record.items():
+        if name == "attributes" or isinstance(value, dict):
+            continue
+        if value is not None:
+            converter = converters.get(field_types.get(name, "string"))
+            if converter is not None:
+                value = converter(value)
+        out[keys.get(name) or column_key(name)] = value
+    return out
 
 
 def column_hints(fields: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

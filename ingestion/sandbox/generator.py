@@ -14,6 +14,7 @@ from ingestion.sandbox.generator_base import (
     ICP_MAX_EMPLOYEES,
     ICP_MIN_EMPLOYEES,
     ICP_SHARE,
+    SIZE_KINDS,
     GenContext,
     is_icp,
 )
@@ -50,7 +51,38 @@ class SandboxCompany:
         from ingestion.sandbox.ground_truth import compute_ground_truth
 
         kwargs.setdefault("as_of_date", self.end_date)
-        return compute_ground_truth(self.salesforce, **kwargs)
+        truth = compute_ground_truth(self.salesforce, **kwargs)
+        truth.update(self.files_ground_truth(kwargs["as_of_date"]))  # ad spend and product events
+        return truth
+
+    # --- file sources (ingestion/files): ad-platform spend files and product events, derived from the org
+    def ad_spend(self) -> Any:
+        """The ad-platform spend files of the paid campaigns (``generator_spend.AdSpend``)."""
+        from ingestion.sandbox.generator_spend import make_ad_spend
+
+        return make_ad_spend(self.salesforce.records("Campaign"), self.start_date, self.end_date, self.seed)
+
+    def product_events(self) -> list[dict[str, Any]]:
+        """Track events of the product-led slice (``generator_product``)."""
+        from ingestion.sandbox.generator_product import make_product_events
+
+        end = dt.datetime(
+            self.end_date.year, self.end_date.month, self.end_date.day, HISTORY_END_HOUR, tzinfo=dt.UTC
+        )
+        start = dt.datetime(self.start_date.year, self.start_date.month, self.start_date.day, tzinfo=dt.UTC)
+        return make_product_events(self.salesforce, start, end, self.seed, self.scale)
+
+    def files_ground_truth(self, as_of_date: dt.date) -> dict[str, Any]:
+        """Spend per channel and month with ad spend loaded, and activated signups per month."""
+        from ingestion.sandbox.generator_spend import spend_ground_truth
+        from ingestion.sandbox.ground_truth_product import product_ground_truth
+
+        return {
+            **spend_ground_truth(self.salesforce, self.ad_spend(), as_of_date),
+            **product_ground_truth(self.salesforce, self.product_events(), as_of_date),
+        }
+
+    # --- end of file sources
 
     def apply_changes(
         self,
@@ -81,22 +113,34 @@ def generate_company(
     scale: float = 1.0,
     start_date: dt.date = DEFAULT_START_DATE,
     end_date: dt.date = DEFAULT_END_DATE,
+    sizes: dict[str, float] | None = None,
 ) -> SandboxCompany:
-    """Generate the sandbox company: same arguments, same records (no wall clock, no global random)."""
+    """Generate the sandbox company: same arguments, same records (no wall clock, no global random).
+
+    ``sizes`` scales single steps apart from ``scale`` (keys in ``generator_base.SIZE_KINDS``), e.g.
+    ``{"campaign_members": 40.0}`` for ten touches per person; without it nothing changes.
+    """
     if scale <= 0:
         raise ValueError("scale must be positive")
+    unknown = set(sizes or {}) - set(SIZE_KINDS)
+    if unknown:
+        raise ValueError(f"unknown sizes {sorted(unknown)}: use {sorted(SIZE_KINDS)}")
+    if any(v <= 0 for v in (sizes or {}).values()):
+        raise ValueError("sizes must be positive")
     if end_date - start_date < dt.timedelta(days=180):
         raise ValueError("the sandbox needs at least 180 days of history")
     gc_was_enabled = gc.isenabled()
     gc.disable()  # millions of small dicts and no cycles: the cyclic GC would only make this superlinear
     try:
-        return _generate(seed, scale, start_date, end_date)
+        return _generate(seed, scale, start_date, end_date, dict(sizes or {}))
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _generate(seed: int, scale: float, start_date: dt.date, end_date: dt.date) -> SandboxCompany:
+def _generate(
+    seed: int, scale: float, start_date: dt.date, end_date: dt.date, sizes: dict[str, float]
+) -> SandboxCompany:
     end = dt.datetime(end_date.year, end_date.month, end_date.day, HISTORY_END_HOUR, tzinfo=dt.UTC)
     org = SalesforceOrg(clock_start=end)
     ctx = GenContext(
@@ -105,6 +149,7 @@ def _generate(seed: int, scale: float, start_date: dt.date, end_date: dt.date) -
         scale=scale,
         start=dt.datetime(start_date.year, start_date.month, start_date.day, tzinfo=dt.UTC),
         end=end,
+        sizes=sizes,
     )
     generator_people.make_users(ctx)
     generator_people.make_accounts(ctx)

@@ -102,6 +102,14 @@ LEAD_SOURCES: tuple[str, ...] = (
 
 CENT = Decimal("0.01")
 
+# What ``generate_company(sizes=...)`` can scale apart from ``scale``; each value replaces ``scale`` for
+# that step alone. Accounts drive contacts and opportunities; leads are the unconverted leads.
+SIZE_KINDS: dict[str, str] = {
+    "accounts": "accounts (600 at scale 1; contacts and opportunities follow them)",
+    "leads": "unconverted leads (2,300 at scale 1)",
+    "campaign_members": "campaign members, i.e. touches (25,000 attempts at scale 1)",
+}
+
 
 def is_icp(industry: str | None, employees: int | None) -> bool:
     """Whether an account fits the ideal customer profile."""
@@ -142,10 +150,13 @@ class GenContext:
     converted_contact_of_opp: dict[str, str] = field(default_factory=dict)
     protected: set[str] = field(default_factory=set)  # ids the mess steps must leave alone
     injected: dict[str, int] = field(default_factory=dict)
+    # per-step scale overrides (``SIZE_KINDS``), e.g. {"campaign_members": 40.0}: the benchmark's shapes
+    sizes: dict[str, float] = field(default_factory=dict)
 
-    def count(self, base: float, minimum: int = 1) -> int:
-        """A count that scales linearly with ``scale``, never below ``minimum``."""
-        return max(minimum, round(base * self.scale))
+    def count(self, base: float, minimum: int = 1, kind: str | None = None) -> int:
+        """A count that scales linearly with ``scale`` (or with ``sizes[kind]``), never below ``minimum``."""
+        scale = self.sizes.get(kind, self.scale) if kind else self.scale
+        return max(minimum, round(base * scale))
 
     def between(self, lo: dt.datetime, hi: dt.datetime) -> dt.datetime:
         """A uniformly random second in ``[lo, hi]`` (``lo`` when the range is empty)."""

@@ -108,14 +108,17 @@ def make_members(ctx: GenContext) -> None:
         (utc(c["StartDate"], 8), min(utc(c["EndDate"], 18) + dt.timedelta(days=14), ctx.end))
         for c in campaigns
     ]
-    indexes = range(len(campaigns))
-    seen: set[tuple[str, str]] = set()
+    # rng.choices(range(n), cum_weights=cum_weights)[0], inlined: the same single random() draw
+    total, last = cum_weights[-1] + 0.0, len(campaigns) - 1
+    seen: set[int] = set()  # campaign index * persons + person index: one member per pair
     persons = ctx.persons
-    for _ in range(ctx.count(25_000, 50)):
+    n_persons = len(persons)
+    for _ in range(ctx.count(25_000, 50, kind="campaign_members")):
         for _attempt in range(4):
-            i = rng.choices(indexes, cum_weights=cum_weights)[0]
-            obj, person = persons[rng.randrange(len(persons))]
-            key = (campaigns[i]["Id"], person["Id"])
+            i = bisect.bisect(cum_weights, rng.random() * total, 0, last)
+            j = rng.randrange(n_persons)
+            obj, person = persons[j]
+            key = i * n_persons + j
             lo, hi = max(windows[i][0], person["CreatedDate"]), windows[i][1]
             if lo >= hi or key in seen:
                 continue

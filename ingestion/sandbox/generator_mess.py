@@ -33,7 +33,10 @@ def blank_amounts(ctx: GenContext, share: float = 0.008) -> None:
 def _delete(ctx: GenContext, records: list[dict[str, Any]]) -> int:
     """Delete ``records`` together (one cascade, one timestamp) after their last change."""
     last = max(r["SystemModstamp"] for r in records)
-    when = ctx.between(last + dt.timedelta(hours=1), ctx.end - dt.timedelta(hours=1))
+    if last + dt.timedelta(hours=1) <= ctx.end - dt.timedelta(hours=1):
+        when = ctx.between(last + dt.timedelta(hours=1), ctx.end - dt.timedelta(hours=1))
+    else:  # a campaign member changed in the last two hours: never stamp past the end of history
+        when = ctx.between(min(last + dt.timedelta(seconds=1), ctx.end), ctx.end)
     for rec in records:
         rec["IsDeleted"] = True
         stamp(rec, when)

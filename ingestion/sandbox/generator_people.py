@@ -116,7 +116,7 @@ def make_accounts(ctx: GenContext) -> None:
     """Companies, about ``ICP_SHARE`` of them fitting the ideal customer profile."""
     weights = [c[2] for c in COUNTRIES]
     rng = ctx.rng
-    for _ in range(ctx.count(600, 5)):
+    for _ in range(ctx.count(600, 5, kind="accounts")):
         country, currency, _w, cities, suffix, tld = rng.choices(COUNTRIES, weights=weights)[0]
         head, tail = rng.choice(NAME_HEADS), rng.choice(NAME_TAILS)
         domain = ctx.unique_domain(f"{head}{tail}".lower(), tld)
@@ -292,7 +292,7 @@ def make_converted_leads(ctx: GenContext, share: float = 0.35) -> None:
 def make_open_leads(ctx: GenContext) -> None:
     """Unconverted leads: open, working or disqualified; some on free-mail, a few without email."""
     rng = ctx.rng
-    n_leads = ctx.count(2300, 20)
+    n_leads = ctx.count(2300, 20, kind="leads")
     no_email = set(rng.sample(range(n_leads), min(n_leads, ctx.count(25))))  # badge scans without email
     for i in range(n_leads):
         created = ctx.between(ctx.start, ctx.end - dt.timedelta(days=1))

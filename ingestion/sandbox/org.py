@@ -21,15 +21,41 @@ def _id_suffix(id15: str) -> str:
     return out
 
 
+# make_id builds the 18-character form directly (the generator makes millions of ids): the 15-character
+# id is prefix(3) + "000" + 9 base-62 digits; the checksum chunks are [0:5], [5:10] and [10:15].
+_SUFFIX_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+_UPPER = [10 <= d < 36 for d in range(62)]  # _ALPHABET[10:36] is A-Z
+# the last two digits: their text and their bits in the third chunk (positions 3 and 4)
+_LOW = [
+    (_ALPHABET[a] + _ALPHABET[b], (_UPPER[a] << 3) | (_UPPER[b] << 4)) for a in range(62) for b in range(62)
+]
+_HIGH: dict[int, tuple[str, int, int]] = {}  # first seven digits -> text, second-chunk bits, third-chunk bits
+_HEADS: dict[str, tuple[str, str]] = {}  # object -> prefix + "000", first checksum character
+
+
+def _high(h: int) -> tuple[str, int, int]:
+    digits = []
+    for _ in range(7):
+        h, d = divmod(h, 62)
+        digits.append(d)
+    digits.reverse()
+    second = sum(1 << (i + 1) for i, d in enumerate(digits[:4]) if _UPPER[d])  # position 0 is a "0"
+    third = sum(1 << i for i, d in enumerate(digits[4:]) if _UPPER[d])
+    return "".join(_ALPHABET[d] for d in digits), second, third
+
+
 def make_id(obj: str, n: int) -> str:
     """The n-th 18-character id of an object, e.g. ``006000000000042AAA``-like."""
-    body = ""
-    x = n
-    for _ in range(9):
-        body = _ALPHABET[x % 62] + body
-        x //= 62
-    id15 = KEY_PREFIXES[obj] + "0" * 3 + body
-    return id15 + _id_suffix(id15)
+    head = _HEADS.get(obj)
+    if head is None:
+        text = KEY_PREFIXES[obj] + "000"
+        head = _HEADS[obj] = (text, _id_suffix(text + "0" * 9)[0])
+    h, low = divmod(n % 62**9, 3844)
+    high = _HIGH.get(h)
+    if high is None:
+        high = _HIGH[h] = _high(h)
+    low_text, low_bits = _LOW[low]
+    return head[0] + high[0] + low_text + head[1] + _SUFFIX_CHARS[high[1]] + _SUFFIX_CHARS[high[2] | low_bits]
 
 
 class SalesforceOrg:
@@ -66,10 +92,10 @@ class SalesforceOrg:
     def insert(self, obj: str, record: dict[str, Any]) -> dict[str, Any]:
         """Add a record (generator use: it sets its own historical timestamps)."""
         fields = SALESFORCE_OBJECTS[obj]
-        unknown = set(record) - set(fields)
-        if unknown:
-            raise KeyError(f"{obj} has no fields {sorted(unknown)}")
-        full = {name: record.get(name) for name in fields}
+        if not fields.keys() >= record.keys():
+            raise KeyError(f"{obj} has no fields {sorted(set(record) - set(fields))}")
+        full = dict.fromkeys(fields)  # every field, in schema order, None unless given
+        full.update(record)
         if not full.get("Id"):
             full["Id"] = self.new_id(obj)
         if "IsDeleted" in fields and full["IsDeleted"] is None:

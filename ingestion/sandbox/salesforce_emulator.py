@@ -45,11 +45,39 @@ _LENGTHS = {
 }
 
 
+def _format_datetime(value: dt.datetime) -> str:
+    """``2020-10-22T21:03:23.456+0000``; %-formatting is about 2.5x faster than strftime here."""
+    v = value if value.tzinfo is dt.UTC else value.astimezone(dt.UTC)
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000" % (  # noqa: UP031 - the fast path of every page
+        v.year,
+        v.month,
+        v.day,
+        v.hour,
+        v.minute,
+        v.second,
+        v.microsecond // 1000,
+    )
+
+
+# exact types served as they are, and exact types with a fast formatter (the hot path of every page)
+_PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None)})
+_FORMAT_BY_TYPE: dict[type, Callable[[Any], Any]] = {
+    dt.datetime: _format_datetime,
+    dt.date: dt.date.isoformat,
+    decimal.Decimal: float,
+}
+
+
 def format_value(value: Any) -> Any:
     """A Python org value as the REST API serialises it (datetimes ``...000+0000``, dates ISO)."""
+    kind = value.__class__
+    if kind in _PLAIN:
+        return value
+    fast = _FORMAT_BY_TYPE.get(kind)
+    if fast is not None:
+        return fast(value)
     if isinstance(value, dt.datetime):
-        v = value.astimezone(dt.UTC)
-        return v.strftime("%Y-%m-%dT%H:%M:%S.") + f"{v.microsecond // 1000:03d}+0000"
+        return _format_datetime(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
@@ -354,10 +382,12 @@ class SalesforceEmulator:
         end = min(offset + q.batch_size, len(rows))
         prefix = f"/services/data/v{ver}/sobjects/{q.obj}/"
         records = []
+        fields, plain, fmt = q.fields, _PLAIN, format_value
         for r in itertools.islice(rows, offset, end):
             rec: dict[str, Any] = {"attributes": {"type": q.obj, "url": prefix + r["Id"]}}
-            for f in q.fields:
-                rec[f] = format_value(r[f])
+            for f in fields:
+                v = r[f]
+                rec[f] = v if v.__class__ in plain else fmt(v)
             records.append(rec)
         out: dict[str, Any] = {"totalSize": len(rows), "done": end >= len(rows), "records": records}
         if end < len(rows):
@@ -381,7 +411,11 @@ def _make_handler(emulator: SalesforceEmulator) -> type[BaseHTTPRequestHandler]:
             data = (
                 payload
                 if isinstance(payload, bytes)
-                else (payload.encode() if isinstance(payload, str) else json.dumps(payload).encode())
+                else (
+                    payload.encode()
+                    if isinstance(payload, str)
+                    else json.dumps(payload, separators=(",", ":")).encode()  # compact, as Salesforce
+                )
             )
             self.send_response(status)
             self.send_header("Content-Type", "application/json;charset=UTF-8")

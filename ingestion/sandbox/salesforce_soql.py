@@ -75,7 +75,12 @@ class SoqlQuery:
     def sort_and_limit(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Sort once per query (nulls first ascending, as Salesforce does), then apply LIMIT."""
         for name, desc in reversed(self.order_by):
-            rows.sort(key=lambda r, n=name: (r[n] is not None, r[n] if r[n] is not None else 0), reverse=desc)
+            if all(r[name] is not None for r in rows):  # Id, SystemModstamp...: no null-ordering key needed
+                rows.sort(key=operator.itemgetter(name), reverse=desc)
+            else:
+                rows.sort(
+                    key=lambda r, n=name: (r[n] is not None, r[n] if r[n] is not None else 0), reverse=desc
+                )
         return rows if self.limit is None else rows[: self.limit]
 
 

@@ -242,9 +242,9 @@ def test_cli_writes_ground_truth_and_prints_a_summary(
     assert build_parser().parse_args(["serve", "--port", "0"]).port == 0
 
 
-def test_full_scale_shape_speed_and_funnel(full: tuple[SandboxCompany, float]) -> None:
-    company, seconds = full
-    assert seconds < 10
+def test_full_scale_shape_and_funnel(full: tuple[SandboxCompany, float]) -> None:
+    # generation speed is measured by `make bench`, not asserted here (a timed test fails on a busy machine)
+    company, _ = full
     truth = company.ground_truth()
     counts = truth["live_counts"]
     assert 500 <= counts["Account"] <= 700 and 5000 <= counts["Contact"] + counts["Lead"] <= 7500
