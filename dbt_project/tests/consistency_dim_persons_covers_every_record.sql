@@ -1,5 +1,7 @@
--- Fivetran-style consistency test: every live lead and contact lands in exactly one person.
-{{ config(tags=['consistency'], enabled=var('salesforce_enabled', true)) }}
+-- Fivetran-style consistency test: every live person record of every enabled source (CRM leads and
+-- contacts, marketing-platform persons) lands in exactly one person.
+{{ config(tags=['consistency'], enabled=var('salesforce_enabled', true) or var('hubspot_enabled', false)) }}
+{%- set crm = var('crm_source', 'salesforce') %}
 
 with
 
@@ -7,9 +9,21 @@ staged as (
 
     select count(*) as row_count
     from (
+        {%- if crm == 'salesforce' %}
         select contact_id as record_id from {{ ref('stg_salesforce__contacts') }}
         union all
         select lead_id as record_id from {{ ref('stg_salesforce__leads') }}
+        {%- endif %}
+        {%- if var('hubspot_enabled', false) %}
+            {%- if crm == 'salesforce' %}
+        union all
+        {%- endif %}
+            select contact_id as record_id from {{ ref('stg_hubspot__contacts') }}
+        {%- endif %}
+        {%- if var('marketo_enabled', false) %}
+            union all
+            select record_id from {{ ref('int_marketo__person_records') }}
+        {%- endif %}
     ) as records
 
 ),

@@ -1,11 +1,11 @@
--- Fivetran-style consistency test: fct_opportunities has exactly one row per live staged opportunity.
-{{ config(tags=['consistency'], enabled=var('salesforce_enabled', true)) }}
+-- Fivetran-style consistency test: fct_opportunities has exactly one row per live opportunity of the CRM of record.
+{{ config(tags=['consistency'], enabled=var('salesforce_enabled', true) or var('hubspot_enabled', false)) }}
 
 with
 
 staged as (
 
-    select count(*) as row_count from {{ ref('stg_salesforce__opportunities') }}
+    select count(*) as row_count from {{ ref('int_opportunities_unioned') }}
 
 ),
 

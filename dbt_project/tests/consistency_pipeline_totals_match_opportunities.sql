@@ -1,6 +1,6 @@
 -- fct_pipeline loses or double-counts nothing: per grain, the created counts add up to the number of
 -- opportunities and the qualified counts to the number of qualified opportunities.
-{{ config(tags=['consistency'], enabled=var('salesforce_enabled', true)) }}
+{{ config(tags=['consistency'], enabled=var('salesforce_enabled', true) or var('hubspot_enabled', false)) }}
 
 with
 

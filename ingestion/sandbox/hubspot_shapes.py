@@ -52,6 +52,18 @@ LEAD_STAGES: dict[str, tuple[str, str]] = {  # lead status -> (lifecyclestage, h
     "Working - Contacted": ("marketingqualifiedlead", "IN_PROGRESS"),
     "Closed - Disqualified": ("other", "UNQUALIFIED"),
 }
+# Salesforce opportunity type -> HubSpot ``dealtype`` option (renewal and downgrade are custom options)
+DEAL_TYPES: dict[str, str] = {
+    "New Business": "newbusiness",
+    "Existing Business - Expansion": "existingbusiness",
+    "Renewal": "renewal",
+    "Existing Business - Downgrade": "downgrade",
+}
+# Contact properties the HubSpot-Salesforce integration adds to a synced portal
+SALESFORCE_SYNC_PROPERTIES: dict[str, tuple[str, str]] = {
+    "salesforcecontactid": ("string", "text"),
+    "salesforceleadid": ("string", "text"),
+}
 PROPERTY_TYPES: dict[str, dict[str, tuple[str, str]]] = {  # obj -> property -> (type, fieldType)
     "contacts": {
         "email": ("string", "text"),
@@ -125,18 +137,46 @@ def _s(value: Any) -> str | None:
     return str(value)
 
 
+def contact_email(person: dict[str, Any]) -> str:
+    """The email of the person's HubSpot contact. HubSpot knows a responding person by the email typed into
+    a form or the address a marketing email went to, so a Salesforce record without email (a badge scan)
+    has one there: a stable private address that cannot collide with another person's."""
+    if person["Email"]:
+        return person["Email"]
+    first = (person.get("FirstName") or "contact").lower().replace(" ", "")
+    last = (person.get("LastName") or "").lower().replace(" ", "")
+    digest = hashlib.sha1(person["Id"].encode()).hexdigest()[:8]
+    return f"{first}.{last}.{digest}@gmail.com"
+
+
+def _live_conversion(lead: dict[str, Any], contacts: dict[str, dict[str, Any]]) -> dict[str, Any] | None:
+    """The live contact a converted lead became (HubSpot keeps one contact for both), else None."""
+    contact = contacts.get(lead["ConvertedContactId"] or "") if lead["IsConverted"] else None
+    return contact if contact is not None and not contact.get("IsDeleted") else None
+
+
 def _domain(website: str | None) -> str | None:
     if not website:
         return None
     return website.split("//")[-1].removeprefix("www.").split("/")[0]
 
 
-def portal_from_org(org: SalesforceOrg) -> HubSpotPortal:
-    """Build the HubSpot portal from the org's current records (deterministic)."""
+def portal_from_org(org: SalesforceOrg, *, marketing_only: bool = False) -> HubSpotPortal:
+    """Build the HubSpot portal from the org's current records (deterministic).
+
+    ``marketing_only``: the portal of a company whose CRM is Salesforce: contacts synced from Salesforce
+    contacts and leads (with their Salesforce ids), campaigns, forms, submissions and email events; no
+    companies, deals or their associations.
+    """
     portal = HubSpotPortal(org.now())
     for obj, props in PROPERTY_TYPES.items():
+        if marketing_only and obj != "contacts":
+            continue
         for name, (hs_type, field_type) in props.items():
             portal.define(obj, name, hs_type, field_type, show_currency_symbol=name == "amount")
+    if marketing_only:
+        for name, (hs_type, field_type) in SALESFORCE_SYNC_PROPERTIES.items():
+            portal.define("contacts", name, hs_type, field_type)
     owners = {u["Id"]: hs_id(u["Id"], 30_000_000_000) for u in org.records("User")}
     portal.owners = [
         {
@@ -152,14 +192,15 @@ def portal_from_org(org: SalesforceOrg) -> HubSpotPortal:
         }
         for u in org.records("User")
     ]
-    portal.pipelines = [_pipeline()]
+    portal.pipelines = [] if marketing_only else [_pipeline()]
     accounts = {a["Id"]: a for a in org.records("Account")}
-    _companies(portal, org, owners)
-    history = defaultdict(list)
-    for h in org.records("OpportunityHistory"):
-        history[h["OpportunityId"]].append(h)
-    _deals(portal, org, owners, history)
-    _contacts(portal, org, owners, accounts)
+    if not marketing_only:
+        _companies(portal, org, owners)
+        history = defaultdict(list)
+        for h in org.records("OpportunityHistory"):
+            history[h["OpportunityId"]].append(h)
+        _deals(portal, org, owners, history)
+    _contacts(portal, org, owners, accounts, synced=marketing_only)
     _marketing(portal, org)
     return portal
 
@@ -243,11 +284,7 @@ def _deals(
                 "pipeline": PIPELINE_ID,
                 "hubspot_owner_id": owners.get(o["OwnerId"] or ""),
                 "deal_currency_code": o["CurrencyIsoCode"],
-                "dealtype": "newbusiness"
-                if o["Type"] == "New Business"
-                else "existingbusiness"
-                if o["Type"]
-                else None,
+                "dealtype": DEAL_TYPES.get(o["Type"], (o["Type"] or "").lower().replace(" ", "")) or None,
                 "closed_lost_reason": o["Loss_Reason__c"],
                 "hs_analytics_source": o["LeadSource"],
                 "hs_is_closed_won": bool(o["IsWon"]),
@@ -290,8 +327,14 @@ def _deals(
 
 
 def _contacts(
-    portal: HubSpotPortal, org: SalesforceOrg, owners: dict[str, str], accounts: dict[str, dict[str, Any]]
+    portal: HubSpotPortal,
+    org: SalesforceOrg,
+    owners: dict[str, str],
+    accounts: dict[str, dict[str, Any]],
+    synced: bool = False,
 ) -> None:
+    """Contacts from Salesforce contacts and unconverted leads; ``synced``: Salesforce ids as the
+    integration sets them, and no company (the portal has none)."""
     opp_events: dict[str, list[tuple[dt.datetime, str]]] = defaultdict(list)
     touched: dict[str, dt.datetime] = {}  # HubSpot recalculates contacts when their company's deals change
     for o in org.records("Opportunity"):
@@ -304,7 +347,14 @@ def _contacts(
             opp_events[o["AccountId"]].append((o["CreatedDate"], "opportunity"))
             if o["IsWon"]:
                 opp_events[o["AccountId"]].append((o["SystemModstamp"], "customer"))
+    first_known: dict[str, dt.datetime] = {}  # a contact is known since the earliest lead converted into it
+    for lead in org.records("Lead", include_deleted=False):
+        if lead["IsConverted"] and lead["ConvertedContactId"]:
+            cid = lead["ConvertedContactId"]
+            first_known[cid] = min(first_known.get(cid, lead["CreatedDate"]), lead["CreatedDate"])
     for c in org.records("Contact"):
+        if first_known.get(c["Id"], c["CreatedDate"]) < c["CreatedDate"]:
+            c = {**c, "CreatedDate": first_known[c["Id"]]}
         events = sorted(e for e in opp_events[c["AccountId"] or ""] if e[0] >= c["CreatedDate"])
         stages = [(c["CreatedDate"], "lead")]
         for at, stage in events:
@@ -317,7 +367,7 @@ def _contacts(
             c,
             hs_id(c["Id"], 0),
             {
-                "email": c["Email"],
+                "email": contact_email(c),
                 "firstname": c["FirstName"],
                 "lastname": c["LastName"],
                 "jobtitle": c["Title"],
@@ -327,7 +377,10 @@ def _contacts(
                 "hs_buying_role": c["Buying_Role__c"],
                 "hs_analytics_source": c["LeadSource"],
                 "hubspot_owner_id": owners.get(c["OwnerId"] or ""),
-                "associatedcompanyid": hs_id(c["AccountId"], 10_000_000_000) if c["AccountId"] else None,
+                "associatedcompanyid": hs_id(c["AccountId"], 10_000_000_000)
+                if c["AccountId"] and not synced
+                else None,
+                **({"salesforcecontactid": c["Id"]} if synced else {}),
             },
         )
         rec.history["lifecyclestage"] = [
@@ -337,12 +390,13 @@ def _contacts(
         if latest > rec.updated_at and not c.get("IsDeleted"):  # a stage change modifies the contact
             rec.updated_at = latest
             rec.properties["lastmodifieddate"] = hs_time(rec.updated_at)
-        if c["AccountId"] and not c.get("IsDeleted"):
+        if c["AccountId"] and not c.get("IsDeleted") and not synced:
             portal.associations.append(
                 Association("contacts", rec.id, "companies", hs_id(c["AccountId"], 10_000_000_000), "primary")
             )
+    contacts = {c["Id"]: c for c in org.records("Contact")}
     for lead in org.records("Lead"):
-        if lead["IsConverted"]:
+        if _live_conversion(lead, contacts) is not None:
             continue  # merged into its contact
         stage, status = LEAD_STAGES.get(lead["Status"] or "", ("lead", "NEW"))
         rec = _record(
@@ -351,7 +405,7 @@ def _contacts(
             lead,
             hs_id(lead["Id"], 0),
             {
-                "email": lead["Email"],
+                "email": contact_email(lead),
                 "firstname": lead["FirstName"],
                 "lastname": lead["LastName"],
                 "jobtitle": lead["Title"],
@@ -361,6 +415,7 @@ def _contacts(
                 "hs_lead_status": status,
                 "hs_analytics_source": lead["LeadSource"],
                 "hubspot_owner_id": owners.get(lead["OwnerId"] or ""),
+                **({"salesforceleadid": lead["Id"]} if synced else {}),
             },
         )
         rec.history["lifecyclestage"] = [
@@ -370,6 +425,11 @@ def _contacts(
 
 def _marketing(portal: HubSpotPortal, org: SalesforceOrg) -> None:
     people = {p["Id"]: p for obj in ("Contact", "Lead") for p in org.records(obj)}
+    contacts = {c["Id"]: c for c in org.records("Contact")}
+    for lead in org.records("Lead"):  # a converted lead lives on in HubSpot as the contact it became
+        contact = _live_conversion(lead, contacts)
+        if contact is not None:
+            people[lead["Id"]] = contact
     email_ids: dict[str, int] = {}
     for c in org.records("Campaign", include_deleted=False):
         cid = guid("campaign", c["Id"])
@@ -408,14 +468,12 @@ def _marketing(portal: HubSpotPortal, org: SalesforceOrg) -> None:
         org.records("CampaignMember", include_deleted=False), key=lambda m: (m["CreatedDate"], m["Id"])
     ):
         person = people.get(m["ContactId"] or m["LeadId"] or "")
-        if person is None or not person["Email"]:
+        if person is None:
             continue
         if m["CampaignId"] in email_ids:
-            _email_events(portal, m, person["Email"], email_ids[m["CampaignId"]])
+            _email_events(portal, m, contact_email(person), email_ids[m["CampaignId"]])
         elif m["HasResponded"] and m["FirstRespondedDate"]:
-            at = dt.datetime.combine(m["FirstRespondedDate"], dt.time(12), dt.UTC) + dt.timedelta(
-                seconds=int(hashlib.sha1(m["Id"].encode()).hexdigest()[:4], 16)
-            )
+            at = _responded_at(m)
             portal.submissions[guid("form", m["CampaignId"])].insert(
                 0,
                 {
@@ -423,7 +481,7 @@ def _marketing(portal: HubSpotPortal, org: SalesforceOrg) -> None:
                     "submittedAt": epoch_ms(at),
                     "pageUrl": f"https://www.example.com/lp/{m['CampaignId'][-6:]}",
                     "values": [
-                        {"name": "email", "value": person["Email"]},
+                        {"name": "email", "value": contact_email(person)},
                         {"name": "firstname", "value": person["FirstName"] or ""},
                         {"name": "lastname", "value": person["LastName"] or ""},
                     ],
@@ -434,15 +492,27 @@ def _marketing(portal: HubSpotPortal, org: SalesforceOrg) -> None:
     portal.email_events.sort(key=lambda e: (e["created"], e["id"]))
 
 
+def _responded_at(member: dict[str, Any]) -> dt.datetime:
+    """Midnight UTC of the member's first-responded date: the touch time of the Salesforce path."""
+    return dt.datetime.combine(member["FirstRespondedDate"], dt.time(0), dt.UTC)
+
+
 def _email_events(portal: HubSpotPortal, member: dict[str, Any], email: str, campaign_id: int) -> None:
+    """SENT, DELIVERED, then OPEN and CLICK as far as the member's status went; a responded member's
+    CLICK (and its OPEN) at its first-responded moment, the send moved before it when needed."""
     kinds = ["SENT", "DELIVERED"]
     if member["Status"] in ("Opened", "Clicked", "Responded"):
         kinds.append("OPEN")
     if member["Status"] in ("Clicked", "Responded"):
         kinds.append("CLICK")
     sent = member["CreatedDate"]
+    clicked = _responded_at(member) if member["HasResponded"] and member["FirstRespondedDate"] else None
+    if clicked is not None:
+        sent = min(sent, clicked - dt.timedelta(minutes=37 * 2))
     for i, kind in enumerate(kinds):
         at = sent + dt.timedelta(minutes=37 * i)
+        if clicked is not None and kind in ("OPEN", "CLICK"):
+            at = clicked
         portal.email_events.append(
             {
                 "id": guid(f"event:{kind}", member["Id"]),

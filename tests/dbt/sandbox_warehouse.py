@@ -1,13 +1,17 @@
 """A sandbox company written straight into raw tables in dlt's shape, then built with dbt.
 
-No connector is involved, so a mismatch with the ground truth points at the dbt project. Shared by the
-ground-truth reconciliation tests of every mart area.
+No connector is involved for Salesforce, so a mismatch with the ground truth points at the dbt project.
+Shared by the ground-truth reconciliation tests of every mart area. ``profile`` (ingestion/sandbox/profiles.py)
+serves the same company as another stack: the profile's Salesforce objects are written raw, its HubSpot
+portal is loaded by the HubSpot connector from the emulator (its raw shape is the connector's own), and
+dbt runs with the profile's vars.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +28,9 @@ TABLES = {
     "OpportunityContactRole": "opportunity_contact_role",
     "OpportunityHistory": "opportunity_history",
 }
+# Raw loads (dlt pipelines, DuckDB writers) run one at a time when builds overlap in threads; dbt runs in
+# its own subprocess, so the builds of several profiles can still overlap there.
+_LOAD_LOCK = threading.Lock()
 SQL_TYPES = {
     "boolean": "boolean",
     "int": "bigint",
@@ -39,8 +46,9 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name.replace("__c", "_c")).lower()
 
 
-def load_org(org: Any, path: Path) -> None:
-    """Write every record of a sandbox Salesforce org (deleted ones included) into ``raw_salesforce``."""
+def load_org(org: Any, path: Path, objects: tuple[str, ...] | None = None) -> None:
+    """Write every record of a sandbox Salesforce org (deleted ones included) into ``raw_salesforce``
+    (only ``objects`` when given)."""
     import duckdb
     import pandas as pd
 
@@ -51,6 +59,8 @@ def load_org(org: Any, path: Path) -> None:
         con.execute("set TimeZone = 'UTC'")
         con.execute("create schema raw_salesforce")
         for obj, table in TABLES.items():
+            if objects is not None and obj not in objects:
+                continue
             fields = [(f, t) for f, t in SALESFORCE_OBJECTS[obj].items() if t != "address"]
             columns = ", ".join(f"{_snake(f)} {SQL_TYPES.get(t, 'text')}" for f, t in fields)
             con.execute(f'create table raw_salesforce."{table}" ({columns}, _dlt_load_id text, _dlt_id text)')
@@ -69,22 +79,70 @@ def load_org(org: Any, path: Path) -> None:
         con.close()
 
 
-def build_sandbox_warehouse(
-    work: Path, seed: int, scale: float, select: list[str] | None = None
-) -> tuple[Path, dict[str, Any]]:
-    """Generate the sandbox company, load it raw under ``work`` and ``dbt build`` it (only ``select``
-    and its parents when given). Returns the warehouse path and the JSON-shaped ground truth."""
-    from ingestion.sandbox import generate_company
+def load_marketo(company: Any, warehouse: Path, work: Path) -> dict[str, int]:
+    """Serve the company as a Marketo instance and load it with the real connector into raw_marketo."""
+    from ingestion.marketo import MarketoCredentials
+    from ingestion.marketo.pipeline import run_marketo
+    from ingestion.sandbox.marketo_emulator import MarketoEmulator
+    from ingestion.sandbox.marketo_shapes import instance_from_org
 
-    company = generate_company(seed=seed, scale=scale)
-    truth = json.loads(json.dumps(company.ground_truth(), default=str))
+    with MarketoEmulator(instance_from_org(company.salesforce)) as emu:
+        return run_marketo(
+            str(warehouse),
+            str(work / "dlt_pipelines"),
+            base_url=emu.base_url,
+            credentials=MarketoCredentials(client_id=emu.client_id, client_secret=emu.client_secret),
+        )
+
+
+def load_hubspot(company: Any, marketing_only: bool, warehouse: Path, work: Path) -> dict[str, int]:
+    """Serve the company as a HubSpot portal and load it with the HubSpot connector into ``raw_hubspot``."""
+    from ingestion.hubspot import HubSpotCredentials
+    from ingestion.pipelines import run_hubspot
+    from ingestion.sandbox.hubspot_emulator import HubSpotEmulator
+    from ingestion.sandbox.hubspot_shapes import portal_from_org
+
+    portal = portal_from_org(company.salesforce, marketing_only=marketing_only)
+    with HubSpotEmulator(portal) as emulator:
+        return run_hubspot(
+            str(warehouse),
+            str(work / "dlt_pipelines"),
+            base_url=emulator.base_url,
+            credentials=HubSpotCredentials(access_token=emulator.token),
+        )
+
+
+def build_sandbox_warehouse(
+    work: Path,
+    seed: int,
+    scale: float,
+    select: list[str] | None = None,
+    profile: str = "salesforce",
+) -> tuple[Path, dict[str, Any]]:
+    """Generate the sandbox company, load it raw under ``work`` as the stack of ``profile`` and ``dbt build``
+    it (only ``select`` and its parents when given). Returns the warehouse path and the JSON-shaped ground
+    truth (the same for every profile)."""
+    from ingestion.sandbox import generate_company
+    from ingestion.sandbox.profiles import get_profile
+
+    stack = get_profile(profile)
     warehouse = work / "warehouse.duckdb"
-    load_org(company.salesforce, warehouse)
+    with _LOAD_LOCK:
+        company = generate_company(seed=seed, scale=scale)
+        truth = json.loads(json.dumps(company.ground_truth(), default=str))
+        if stack.salesforce_objects:
+            load_org(company.salesforce, warehouse, stack.salesforce_objects)
+        if stack.hubspot_portal:
+            load_hubspot(company, stack.hubspot_portal == "marketing", warehouse, work)
+        if stack.marketo:
+            load_marketo(company, warehouse, work)
     selection = ["--select", *select, "--indirect-selection", "cautious"] if select else []
+    dbt_vars = ["--vars", json.dumps(stack.vars())] if profile != "salesforce" else []
     result = run_dbt(
         [
             "build",
             *selection,
+            *dbt_vars,
             "--project-dir",
             str(PROJECT_DIR),
             "--profiles-dir",

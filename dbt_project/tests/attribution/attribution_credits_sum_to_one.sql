@@ -1,6 +1,6 @@
 -- Attribution credit sums to exactly 1 (within 1e-9) per opportunity and model (METRICS "Attribution"),
 -- and no credit is negative. Returns the offending (opportunity, model) pairs.
-{{ config(tags=['attribution'], enabled=var('salesforce_enabled', true)) }}
+{{ config(tags=['attribution'], enabled=var('salesforce_enabled', true) or var('hubspot_enabled', false)) }}
 
 with
 

@@ -1,6 +1,6 @@
 -- Every opportunity is classified once: per grain, fct_demand_creation_periods adds up to the created
 -- opportunities and pipeline of fct_opportunities. Returns the grains that do not.
-{{ config(tags=['consistency', 'attribution'], enabled=var('salesforce_enabled', true)) }}
+{{ config(tags=['consistency', 'attribution'], enabled=var('salesforce_enabled', true) or var('hubspot_enabled', false)) }}
 
 with
 

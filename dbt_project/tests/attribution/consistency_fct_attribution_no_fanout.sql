@@ -1,6 +1,6 @@
 -- fct_attribution has exactly one row per row of int_attribution_credited (its joins to opportunities and
 -- touchpoints neither fan out nor drop rows). Returns a row when the counts differ.
-{{ config(tags=['consistency', 'attribution'], enabled=var('salesforce_enabled', true)) }}
+{{ config(tags=['consistency', 'attribution'], enabled=var('salesforce_enabled', true) or var('hubspot_enabled', false)) }}
 
 with
 

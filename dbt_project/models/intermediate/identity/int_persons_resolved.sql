@@ -1,5 +1,7 @@
 -- One row per resolved person (see int_person_records for the resolution rule). The primary record
--- (a contact first, then the earliest record) supplies the attributes; every source id is kept.
+-- (a CRM contact first, then a CRM lead, then a marketing-platform record, the earliest first) supplies
+-- the attributes; every source id is kept (source_record_ids: salesforce 'contact:'/'lead:' ids, others
+-- prefixed with their system, e.g. 'hubspot_contact:').
 with
 
 records as (
@@ -24,12 +26,19 @@ aggregated as (
 
     select
         person_key,
-        {{ dbt.listagg("case when record_type = 'contact' then record_id end", "','", "order by record_id") }}
-            as salesforce_contact_ids,
-        {{ dbt.listagg("case when record_type = 'lead' then record_id end", "','", "order by record_id") }}
-            as salesforce_lead_ids,
-        {{ dbt.listagg("record_type || ':' || record_id", "','", "order by record_type, record_id") }}
-            as source_record_ids,
+        {{ dbt.listagg(
+            "case when source_system = 'salesforce' and record_type = 'contact' then record_id end",
+            "','", "order by record_id"
+        ) }} as salesforce_contact_ids,
+        {{ dbt.listagg(
+            "case when source_system = 'salesforce' and record_type = 'lead' then record_id end",
+            "','", "order by record_id"
+        ) }} as salesforce_lead_ids,
+        {{ dbt.listagg(
+            "case when source_system = 'salesforce' then record_type else source_system || '_' || record_type end"
+            ~ " || ':' || record_id",
+            "','", "order by source_system, record_type, record_id"
+        ) }} as source_record_ids,
         {{ dbt.bool_or('is_converted_lead') }} as is_converted,
         count(*) as source_record_count,
         min(created_at) as created_at
@@ -45,7 +54,9 @@ final as (
         ranked.person_key,
         ranked.record_type as primary_record_type,
         ranked.record_id as primary_record_id,
-        case when ranked.record_type = 'contact' then ranked.record_id end as salesforce_contact_id,
+        case
+            when ranked.source_system = 'salesforce' and ranked.record_type = 'contact' then ranked.record_id
+        end as salesforce_contact_id,
         aggregated.salesforce_contact_ids,
         aggregated.salesforce_lead_ids,
         aggregated.source_record_ids,

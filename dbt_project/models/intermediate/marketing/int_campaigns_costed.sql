@@ -4,7 +4,7 @@ with
 
 campaigns as (
 
-    select * from {{ ref('stg_salesforce__campaigns') }}
+    select * from {{ ref('int_campaigns_unioned') }}
 
 ),
 
@@ -24,7 +24,6 @@ dated as (
 
     select
         campaigns.*,
-        'salesforce' as source_system,
         coalesce(
             campaigns.start_date, cast(campaigns.created_at as date)
         ) as cost_date

@@ -30,7 +30,7 @@ first_closed_entries as (
     from stage_entries
     inner join stage_mapping
         on
-            stage_mapping.source_system = 'salesforce'
+            stage_mapping.source_system = '{{ var("crm_source", "salesforce") }}'
             and stage_entries.stage_name = stage_mapping.source_stage_name
     where stage_mapping.is_closed
     group by stage_entries.opportunity_id

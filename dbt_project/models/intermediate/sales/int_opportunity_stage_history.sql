@@ -5,13 +5,13 @@ with
 
 history as (
 
-    select * from {{ ref('stg_salesforce__opportunity_history') }}
+    select * from {{ ref('int_opportunity_history_unioned') }}
 
 ),
 
 opportunities as (
 
-    select * from {{ ref('stg_salesforce__opportunities') }}
+    select * from {{ ref('int_opportunities_unioned') }}
 
 ),
 

@@ -10,7 +10,7 @@ with
 
 opportunities as (
 
-    select * from {{ ref('stg_salesforce__opportunities') }}
+    select * from {{ ref('int_opportunities_unioned') }}
 
 ),
 
@@ -93,7 +93,7 @@ final as (
     from counted
     left join stage_mapping
         on
-            stage_mapping.source_system = 'salesforce'
+            stage_mapping.source_system = '{{ var("crm_source", "salesforce") }}'
             and counted.stage_name = stage_mapping.source_stage_name
 
 )

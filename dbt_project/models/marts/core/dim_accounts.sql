@@ -4,7 +4,7 @@ with
 
 accounts as (
 
-    select * from {{ ref('stg_salesforce__accounts') }}
+    select * from {{ ref('int_accounts_unioned') }}
 
 ),
 
@@ -16,7 +16,7 @@ resolved as (
 
 users as (
 
-    select * from {{ ref('stg_salesforce__users') }}
+    select * from {{ ref('int_users_unioned') }}
 
 ),
 
@@ -28,7 +28,7 @@ icp_definition as (
 
 opportunities as (
 
-    select * from {{ ref('stg_salesforce__opportunities') }}
+    select * from {{ ref('int_opportunities_unioned') }}
 
 ),
 

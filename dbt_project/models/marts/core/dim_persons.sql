@@ -20,7 +20,7 @@ free_mail_domains as (
 
 users as (
 
-    select * from {{ ref('stg_salesforce__users') }}
+    select * from {{ ref('int_users_unioned') }}
 
 ),
 

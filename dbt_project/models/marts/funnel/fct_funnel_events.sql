@@ -49,7 +49,7 @@ person_records as (
 
 leads as (
 
-    select * from {{ ref('stg_salesforce__leads') }}
+    select * from {{ ref('int_leads_unioned') }}
 
 ),
 

@@ -87,7 +87,7 @@ final as (
             and (stage_entries.exited_at is null or new_periods.snapshot_at <= stage_entries.exited_at)
     left join stage_mapping
         on
-            stage_mapping.source_system = 'salesforce'
+            stage_mapping.source_system = '{{ var("crm_source", "salesforce") }}'
             and stage_entries.stage_name = stage_mapping.source_stage_name
 
 )

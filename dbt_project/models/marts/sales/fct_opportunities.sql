@@ -20,13 +20,13 @@ stage_entries as (
 
 contact_roles as (
 
-    select * from {{ ref('stg_salesforce__opportunity_contact_roles') }}
+    select * from {{ ref('int_opportunity_contact_roles_unioned') }}
 
 ),
 
 users as (
 
-    select * from {{ ref('stg_salesforce__users') }}
+    select * from {{ ref('int_users_unioned') }}
 
 ),
 

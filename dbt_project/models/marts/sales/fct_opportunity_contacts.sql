@@ -9,7 +9,7 @@ with
 
 roles as (
 
-    select * from {{ ref('stg_salesforce__opportunity_contact_roles') }}
+    select * from {{ ref('int_opportunity_contact_roles_unioned') }}
 
 ),
 

@@ -30,7 +30,7 @@ final as (
     from stage_entries
     left join stage_mapping
         on
-            stage_mapping.source_system = 'salesforce'
+            stage_mapping.source_system = '{{ var("crm_source", "salesforce") }}'
             and stage_entries.stage_name = stage_mapping.source_stage_name
 
 )

@@ -28,7 +28,7 @@ final as (
     from win_rates
     left join stage_mapping
         on
-            stage_mapping.source_system = 'salesforce'
+            stage_mapping.source_system = '{{ var("crm_source", "salesforce") }}'
             and win_rates.stage_name = stage_mapping.source_stage_name
 
 )

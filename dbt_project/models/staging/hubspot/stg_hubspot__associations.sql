@@ -1,4 +1,4 @@
-{{ config(enabled=var('hubspot_enabled', false)) }}
+{{ config(enabled=var('hubspot_enabled', false) and var('hubspot_crm_enabled', true)) }}
 
 {#- One row per associated pair and label, in one canonical direction (contact -> deal, contact -> company,
     deal -> company): rows read from either side collapse. HUBSPOT_DEFINED type ids differ per direction,

@@ -5,7 +5,10 @@ with
 source as (
 
     select
-        {{- staging_columns(source('hubspot', 'contacts'), hubspot_columns('contacts')) }}
+        {{- staging_columns(source('hubspot', 'contacts'), hubspot_columns('contacts') + [
+            {"name": "salesforcecontactid", "type": "string"},
+            {"name": "salesforceleadid", "type": "string"},
+        ]) }}
     from {{ source('hubspot', 'contacts') }}
 
 ),
@@ -22,6 +25,8 @@ renamed as (
         id as contact_id,
         associatedcompanyid as company_id,
         hubspot_owner_id as owner_id,
+        nullif(trim(salesforcecontactid), '') as salesforce_contact_id,
+        nullif(trim(salesforceleadid), '') as salesforce_lead_id,
         'hubspot' as source_system,
         firstname as first_name,
         lastname as last_name,

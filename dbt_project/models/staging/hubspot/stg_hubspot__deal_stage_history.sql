@@ -1,4 +1,4 @@
-{{ config(enabled=var('hubspot_enabled', false)) }}
+{{ config(enabled=var('hubspot_enabled', false) and var('hubspot_crm_enabled', true)) }}
 
 {#- One row per change of the property (propertiesWithHistory), oldest first per deal. A stage entry is
     a row whose value differs from the previous row's (the marts decide; staging keeps every change). -#}

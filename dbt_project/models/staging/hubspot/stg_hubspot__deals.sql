@@ -1,4 +1,4 @@
-{{ config(enabled=var('hubspot_enabled', false)) }}
+{{ config(enabled=var('hubspot_enabled', false) and var('hubspot_crm_enabled', true)) }}
 
 with
 

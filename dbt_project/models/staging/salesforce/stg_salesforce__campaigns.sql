@@ -1,3 +1,5 @@
+{{ config(enabled=var('salesforce_enabled', true) and var('salesforce_campaigns_enabled', true)) }}
+
 with
 
 source as (

@@ -1,0 +1,10 @@
+-- CRM leads of the CRM of record, in the columns of stg_salesforce__leads whatever the CRM: var crm_source picks the
+-- system of record ('salesforce': stg_salesforce__leads; 'hubspot': int_hubspot__leads). Every model
+-- downstream reads this one, never a source's staging, so a CRM plugs in here.
+{%- set crm = var('crm_source', 'salesforce') %}
+{{ check_choice('crm_source', crm, ['salesforce', 'hubspot']) }}
+{%- if crm == 'hubspot' %}
+    select * from {{ ref('int_hubspot__leads') }}
+{%- else %}
+    select * from {{ ref('stg_salesforce__leads') }}
+{%- endif %}

@@ -1,0 +1,10 @@
+-- Opportunity contact roles of the CRM of record, in the columns of stg_salesforce__opportunity_contact_roles whatever the CRM: var crm_source picks the
+-- system of record ('salesforce': stg_salesforce__opportunity_contact_roles; 'hubspot': int_hubspot__opportunity_contact_roles). Every model
+-- downstream reads this one, never a source's staging, so a CRM plugs in here.
+{%- set crm = var('crm_source', 'salesforce') %}
+{{ check_choice('crm_source', crm, ['salesforce', 'hubspot']) }}
+{%- if crm == 'hubspot' %}
+    select * from {{ ref('int_hubspot__opportunity_contact_roles') }}
+{%- else %}
+    select * from {{ ref('stg_salesforce__opportunity_contact_roles') }}
+{%- endif %}
