@@ -27,7 +27,7 @@ $(UV):
 	@$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
 
 $(VENV)/.installed: $(UV) pyproject.toml uv.lock
-	@$(UV) sync --frozen --python $(PYTHON) --quiet
+	@$(UV) sync --frozen --compile-bytecode --python $(PYTHON) --quiet
 	@touch $@
 
 install: $(VENV)/.installed $(DAGSTER_HOME)/dagster.yaml ## Install locked dependencies into .venv (uv, from uv.lock)
@@ -82,9 +82,9 @@ sandbox: install ## Serve the sandbox company's APIs on port $(SANDBOX_PORT) unt
 	@$(PY) -m ingestion.sandbox serve --port $(SANDBOX_PORT)
 
 .PHONY: backfill
-backfill: manifest ## Load Salesforce history month by month, one run, then rebuild: make backfill START=2024-01 END=2026-09
-	@test -n "$(START)" -a -n "$(END)" || { echo "usage: make backfill START=YYYY-MM END=YYYY-MM [SOURCE=real]"; exit 2; }
-	@$(PY) -m orchestration.backfill --start $(START) --end $(END) --source $(or $(SOURCE),sandbox)
+backfill: manifest ## Load each enabled source's history month by month (one run per source), then rebuild: make backfill START=2024-01 END=2026-09
+	@test -n "$(START)" -a -n "$(END)" || { echo "usage: make backfill START=YYYY-MM END=YYYY-MM [SOURCE=real] [SOURCES=salesforce,hubspot]"; exit 2; }
+	@$(PY) -m orchestration.backfill --start $(START) --end $(END) --source $(or $(SOURCE),sandbox) $(if $(SOURCES),--sources $(SOURCES))
 
 # --- benchmark (bench/, issue #8) ----------------------------------------------------------------
 .PHONY: bench

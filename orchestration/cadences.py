@@ -40,21 +40,39 @@ WEEKLY = Cadence(
     "weekly_pipeline_review",
     f"0 {WEEKLY_REVIEW_HOUR} * * {WEEKLY_REVIEW_WEEKDAY}",
     "Weekly pipeline review: freeze the week's starting pipeline, rebuild marts.rpt_weekly_pipeline_review.",
-    (*_FREEZE, "marts/fct_pipeline", "marts/rpt_weekly_pipeline_review", "reports/weekly_review_page"),
+    (
+        *_FREEZE,
+        "marts/fct_pipeline",
+        "marts/rpt_weekly_pipeline_review",
+        "reports/weekly_review_page",
+        "published/marts",
+    ),
     "week",
 )
 MONTHLY = Cadence(
     "monthly_review",
     f"0 {MONTHLY_REVIEW_HOUR} 1 * *",
     "Month start: freeze the month's starting pipeline, rebuild marts.rpt_monthly_marketing_review.",
-    (*_FREEZE, "marts/fct_pipeline", "marts/rpt_monthly_marketing_review", "reports/monthly_review_page"),
+    (
+        *_FREEZE,
+        "marts/fct_pipeline",
+        "marts/rpt_monthly_marketing_review",
+        "reports/monthly_review_page",
+        "published/marts",
+    ),
     "month",
 )
 QUARTERLY = Cadence(
     "quarterly_review",
     f"0 {QUARTERLY_REVIEW_HOUR} 1 {QUARTER_START_MONTHS} *",
     "Quarter start: freeze the quarter's starting pipeline, rebuild marts.rpt_quarterly_business_review.",
-    (*_FREEZE, "marts/fct_pipeline", "marts/rpt_quarterly_business_review", "reports/quarterly_review_page"),
+    (
+        *_FREEZE,
+        "marts/fct_pipeline",
+        "marts/rpt_quarterly_business_review",
+        "reports/quarterly_review_page",
+        "published/marts",
+    ),
     "quarter",
 )
 CADENCES: tuple[Cadence, ...] = (NIGHTLY, WEEKLY, MONTHLY, QUARTERLY)

@@ -23,9 +23,30 @@ def dbt_project() -> DbtProject:
 
 def dbt_vars() -> dict[str, object]:
     """dbt vars that follow the enabled sources (``ONEFUNNEL_SOURCES``), for parse and build alike."""
+    from orchestration.defs.files import dbt_vars as files_vars
     from orchestration.defs.hubspot import dbt_vars as hubspot_vars
+    from orchestration.defs.marketo import dbt_vars as marketo_vars
+    from orchestration.defs.salesforce import dbt_vars as salesforce_vars
 
-    return {**hubspot_vars()}
+    values = {**salesforce_vars(), **hubspot_vars(), **marketo_vars(), **files_vars()}
+    stack = stack_name()
+    if stack:  # which system is the CRM of record and which the marketing one (ingestion/sandbox/profiles.py)
+        from ingestion.sandbox.profiles import get_profile
+
+        values.update(get_profile(stack).vars())
+    return values
+
+
+def stack_name() -> str | None:
+    """``ONEFUNNEL_STACK`` (salesforce, hubspot, salesforce_hubspot, salesforce_marketo), else the sandbox
+    profile a sandbox run sets (``ONEFUNNEL_SANDBOX_PROFILE``); None: Salesforce holds CRM and campaigns."""
+    import os
+
+    for name in ("ONEFUNNEL_STACK", "ONEFUNNEL_SANDBOX_PROFILE"):
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value
+    return None
 
 
 def dbt_vars_args() -> list[str]:

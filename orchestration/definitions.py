@@ -9,12 +9,14 @@ import dagster as dg
 from orchestration.cadences import MARTS_FRESHNESS_FAIL_HOURS, MARTS_FRESHNESS_WARN_HOURS
 from orchestration.defs.alerts import run_failure_alert
 from orchestration.defs.dbt_models import build_dbt_assets, dbt_resource
-from orchestration.defs.hubspot import hubspot_assets
+from orchestration.defs.hubspot_history import hubspot_history_assets, hubspot_history_jobs
+from orchestration.defs.publish import published_marts_asset
 from orchestration.defs.quality import quality_checks
 from orchestration.defs.reports import review_page_assets
-from orchestration.defs.salesforce import salesforce_raw
+from orchestration.defs.salesforce import salesforce_enabled
 from orchestration.defs.salesforce_history import salesforce_history_windows
-from orchestration.defs.schedules import BACKFILL_ASSET_KEY, cadence_jobs_and_schedules
+from orchestration.defs.schedules import BACKFILL_ASSET_KEY, BACKFILL_ASSETS, cadence_jobs_and_schedules
+from orchestration.defs.sources import source_assets
 
 BUILD_JOB_NAME = "build"
 
@@ -23,9 +25,7 @@ def build_job() -> dg.UnresolvedAssetJobDefinition:
     """dbt and checks without ingestion: after a backfill, or to rebuild from the raw tables."""
     return dg.define_asset_job(
         BUILD_JOB_NAME,
-        selection=dg.AssetSelection.all()
-        - dg.AssetSelection.assets(BACKFILL_ASSET_KEY)
-        - dg.AssetSelection.assets(salesforce_raw, *hubspot_assets()),
+        selection=dg.AssetSelection.all() - BACKFILL_ASSETS - dg.AssetSelection.assets(*source_assets()),
         description="Rebuild the dbt project and run the checks from the raw tables as they are.",
         tags={"cadence": "build"},
     )
@@ -54,14 +54,20 @@ def defs() -> dg.Definitions:
     jobs, schedules = cadence_jobs_and_schedules()
     return dg.Definitions(
         assets=[
-            salesforce_raw,
-            *hubspot_assets(),
-            salesforce_history_windows,
+            *source_assets(),
+            *([salesforce_history_windows] if salesforce_enabled() else []),
+            *hubspot_history_assets(),
             build_dbt_assets(),
+            published_marts_asset(),
             *review_page_assets(),
         ],
         asset_checks=quality_checks(),
-        jobs=[*jobs, build_job(), history_backfill_job()],
+        jobs=[
+            *jobs,
+            build_job(),
+            *([history_backfill_job()] if salesforce_enabled() else []),
+            *hubspot_history_jobs(),
+        ],
         schedules=schedules,
         sensors=[run_failure_alert],
         resources={"dbt": dbt_resource()},

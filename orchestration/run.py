@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ingestion.sandbox.profiles import DEFAULT_PROFILE, PROFILES
 from orchestration import settings
 
 
@@ -71,7 +72,14 @@ class RunSummary:
             lines.append("  attribution-health worklist (open records per rule, marts.dq_attribution_gaps):")
             for rule, severity, count in self.gaps:
                 lines.append(f"    {rule:<46}{count:>8,}  ({severity})")
-        lines.append(f"  warehouse: {warehouse}  (schemas raw_salesforce, staging, marts)")
+        lines.append(f"  warehouse: {warehouse}  (schemas raw_<source>, staging, intermediate, marts)")
+        if not settings.is_postgres():
+            published = Path(warehouse).parent / "published" / "marts.duckdb"
+            if published.exists():
+                lines.append(f"  published marts for BI (read-only, swapped atomically): {published}")
+        pages = settings.reports_dir() / "index.html"
+        if pages.exists():
+            lines.append(f"  review pages: {pages}")
         lines.append(f"  data-quality report: {settings.reports_dir() / 'data_quality' / 'index.html'}")
         return "\n".join(lines)
 
@@ -156,6 +164,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", choices=["sandbox", "real"], default="sandbox")
     parser.add_argument("--seed", type=int, default=42, help="sandbox company seed")
     parser.add_argument("--scale", type=float, default=1.0, help="sandbox company size (1.0 = ~6k persons)")
+    parser.add_argument(
+        "--profile",
+        choices=list(PROFILES),
+        default=DEFAULT_PROFILE,
+        help="sandbox stack: which systems hold the CRM and the marketing data (same company, same truth)",
+    )
     args = parser.parse_args(argv)
 
     truth: dict[str, Any] | None = None
@@ -163,11 +177,22 @@ def main(argv: list[str] | None = None) -> int:
         from orchestration.sandbox import running_sandbox
 
         print(
-            f"onefunnel: generating the sandbox company (seed {args.seed}, scale {args.scale}) ...",
+            f"onefunnel: generating the sandbox company (seed {args.seed}, scale {args.scale}, "
+            f"stack {args.profile}) ...",
             flush=True,
         )
-        with running_sandbox(seed=args.seed, scale=args.scale) as sandbox:
-            print(f"onefunnel: Salesforce emulator on {sandbox.salesforce_url}", flush=True)
+        # spend files only where the sandbox's paid campaigns live in Salesforce; product events everywhere
+        files = ("ad_spend", "product_events") if args.profile == DEFAULT_PROFILE else ("product_events",)
+        with running_sandbox(
+            seed=args.seed, scale=args.scale, profile=args.profile, file_sources=files
+        ) as sandbox:
+            for system, url in (
+                ("Salesforce", sandbox.salesforce_url),
+                ("HubSpot", sandbox.hubspot_url),
+                ("Marketo", sandbox.marketo_url),
+            ):
+                if url:
+                    print(f"onefunnel: {system} emulator on {url}", flush=True)
             truth = json.loads(sandbox.ground_truth_path.read_text())
             summary = execute_nightly()
     else:

@@ -42,12 +42,9 @@ def _layer(table: str) -> str:
 def defined_assets() -> set[dg.AssetKey]:
     """Raw dlt tables and dbt models of this code location, read without loading dbt assets."""
     from orchestration.dbt_manifest import ensure_manifest
-    from orchestration.defs.hubspot import HUBSPOT_TABLES, hubspot_enabled
-    from orchestration.defs.salesforce import SALESFORCE_TABLES
+    from orchestration.defs.sources import source_asset_keys
 
-    keys = {dg.AssetKey(["raw_salesforce", t]) for t in SALESFORCE_TABLES}
-    if hubspot_enabled():
-        keys |= {dg.AssetKey(["raw_hubspot", t]) for t in HUBSPOT_TABLES}
+    keys = source_asset_keys()
     nodes = json.loads(Path(ensure_manifest()).read_text(encoding="utf-8")).get("nodes", {})
     for node in nodes.values():
         if node.get("resource_type") in ("model", "seed"):

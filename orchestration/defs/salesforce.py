@@ -47,3 +47,19 @@ def salesforce_raw(context: dg.AssetExecutionContext):
             asset_key=dg.AssetKey(["raw_salesforce", table]),
             metadata={"rows_loaded": dg.MetadataValue.int(int(rows.get(table, 0)))},
         )
+
+
+def salesforce_enabled() -> bool:
+    """Salesforce is on unless ``ONEFUNNEL_SOURCES`` is set without it (e.g. a HubSpot-only stack)."""
+    from orchestration.defs.hubspot import enabled_sources
+
+    return "salesforce" in enabled_sources()
+
+
+def salesforce_assets() -> list[dg.AssetsDefinition]:
+    return [salesforce_raw] if salesforce_enabled() else []
+
+
+def dbt_vars() -> dict[str, bool]:
+    """Switch the Salesforce staging models (and the unions over them) off when Salesforce is not a source."""
+    return {} if salesforce_enabled() else {"salesforce_enabled": False}

@@ -17,11 +17,13 @@ from orchestration.periods import period_start, previous_period_start
 
 NIGHTLY_JOB_NAME = NIGHTLY.name
 BACKFILL_ASSET_KEY = dg.AssetKey(["raw_salesforce", "history_windows"])
+# every history-partition asset (Salesforce, HubSpot) is tagged cadence=backfill: never in a cadence job
+BACKFILL_ASSETS = dg.AssetSelection.tag("cadence", "backfill")
 
 
 def _selection(cadence: Cadence) -> dg.AssetSelection:
     if not cadence.assets:  # everything the nightly run owns: not the partitioned history backfill
-        return dg.AssetSelection.all() - dg.AssetSelection.assets(BACKFILL_ASSET_KEY)
+        return dg.AssetSelection.all() - BACKFILL_ASSETS
     # without the data-quality checks: their one multi-check step runs with the nightly build only
     return dg.AssetSelection.assets(*(dg.AssetKey(a.split("/")) for a in cadence.assets)).without_checks()
 

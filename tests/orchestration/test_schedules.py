@@ -50,8 +50,9 @@ def test_each_review_runs_its_job_over_the_freeze_and_its_review_table() -> None
         keys = {
             k.to_user_string() for k in definitions.resolve_job_def(job_name).asset_layer.selected_asset_keys
         }
-        # the review table, the freezes, and the review page written for the period the run reviews
-        assert keys == FREEZE | {table, f"reports/{cadence}_review_page"}
+        # the review table, the freezes, the review page written for the period the run reviews, and
+        # the publish that hands the refrozen tables to BI
+        assert keys == FREEZE | {table, f"reports/{cadence}_review_page", "published/marts"}
     nightly = definitions.resolve_job_def("nightly").asset_layer.selected_asset_keys
     assert dg.AssetKey(["raw_salesforce", "opportunity"]) in nightly
     assert dg.AssetKey(["raw_salesforce", "history_windows"]) not in nightly  # backfills are separate
