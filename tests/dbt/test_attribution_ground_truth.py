@@ -2,8 +2,8 @@
 
 The sandbox org is written straight into raw tables (the helper of test_sandbox_ground_truth.py) and only
 the attribution marts and their parents are built, so others' models cannot break this test.
-Reconciled: attributed pipeline $ per creation quarter and channel under first_touch and linear
-(fct_attribution exactly to the cent; fct_channel_performance, rounded per campaign row, to half a cent
+Reconciled: attributed pipeline $ per creation quarter and channel under first_touch, last_touch, linear,
+u_shaped and w_shaped, whose sales-ready touch comes from the funnel's sales-ready moment (fct_attribution exactly to the cent; fct_channel_performance, rounded per campaign row, to half a cent
 per row), plus the structural promises of the marts.
 """
 
@@ -16,7 +16,7 @@ from sandbox_warehouse import build_sandbox_warehouse
 
 pytestmark = pytest.mark.slow
 
-MODELS = ("first_touch", "linear")
+MODELS = ("first_touch", "last_touch", "linear", "u_shaped", "w_shaped")
 SELECTOR = "+fct_attribution +fct_channel_performance +fct_demand_creation +fct_demand_creation_periods"
 
 
@@ -49,7 +49,7 @@ def test_attributed_pipeline_matches_ground_truth(attribution_build):
         "select attribution_model, cast(extract(year from opportunity_created_at) as varchar) || '-Q' "
         "|| cast(extract(quarter from opportunity_created_at) as varchar), coalesce(channel, '(unmapped)'), "
         "round(cast(sum(attributed_pipeline_amount) as decimal(38, 9)), 2) from marts.fct_attribution "
-        "where attribution_model in ('first_touch', 'linear') and attributed_pipeline_amount is not null "
+        "where attribution_model in ('first_touch', 'last_touch', 'linear', 'u_shaped', 'w_shaped') and attributed_pipeline_amount is not null "
         "group by all"
     ).fetchall()
     # zero-credit rows (first touch: every touch but the first) add channels with 0.00
@@ -65,7 +65,7 @@ def test_channel_performance_matches_ground_truth(attribution_build):
     rows = con.sql(
         "select attribution_model, period_label, coalesce(channel, '(unmapped)'), "
         "sum(attributed_pipeline_amount), count(*) from marts.fct_channel_performance "
-        "where period_grain = 'quarter' and attribution_model in ('first_touch', 'linear') group by all"
+        "where period_grain = 'quarter' and attribution_model in ('first_touch', 'last_touch', 'linear', 'u_shaped', 'w_shaped') group by all"
     ).fetchall()
     actual = {(m, q, c): (Decimal(str(v)), n) for m, q, c, v, n in rows}
     for key, amount in expected.items():

@@ -1,11 +1,23 @@
 -- Positions and credit of every eligible touch under every attribution model (seed attribution_weights).
--- Positions: first (earliest touch of the path), sales_ready (first high-intent touch before creation,
--- else var attribution_sales_ready_fallback), opportunity_creation (last touch before creation), closing
--- (last touch up to the close milestone). A touch earns the weights of the anchor positions it holds,
--- an equal share of the model's 'rest' weight when it holds none of them, plus 'each' and
+-- Positions: first (earliest touch of the path), sales_ready (var attribution_sales_ready_source: 'funnel'
+-- = the funnel's sales-ready touch of the opportunity's sales-ready moment when it is on the path, else
+-- the last touch at or before that moment; 'touch_intent' = the first high-intent touch before creation;
+-- without one, var attribution_sales_ready_fallback), opportunity_creation (last touch before creation),
+-- closing (last touch up to the close milestone). A touch earns the weights of the anchor positions it
+-- holds, an equal share of the model's 'rest' weight when it holds none of them, plus 'each' and
 -- 'each_time_decayed' (times 2^(-days before the milestone / var time_decay_half_life_days)). Credit =
 -- that weight / the sum of weights of the opportunity's touches under the model (sums to exactly 1).
 -- Touches ordered by (touched_at, touchpoint_id).
+{%- set source = var('attribution_sales_ready_source', 'funnel') %}
+{%- if source not in ['funnel', 'touch_intent'] %}
+    {{ exceptions.raise_compiler_error("var attribution_sales_ready_source must be funnel or touch_intent, got " ~ source) }}
+{%- endif %}
+{%- if source == 'funnel' %}
+    {%- set source_position = 'coalesce(min(case when is_sales_ready_moment_touch then path_position end), '
+        ~ 'max(case when touched_at <= opportunity_sales_ready_at then path_position end))' %}
+{%- else %}
+    {%- set source_position = 'min(case when is_high_intent then path_position end)' %}
+{%- endif %}
 {%- set fallback = var('attribution_sales_ready_fallback', 'lead_conversion') %}
 {%- if fallback not in ['lead_conversion', 'none'] %}
     {{ exceptions.raise_compiler_error("var attribution_sales_ready_fallback must be lead_conversion or none, got " ~ fallback) }}
@@ -70,7 +82,7 @@ sales_ready as (
 
     select
         opportunity_id,
-        min(case when is_high_intent then path_position end) as high_intent_position,
+        {{ source_position }} as source_position,
         {{ fallback_position }} as fallback_position
     from ranked
     where is_before_creation
@@ -85,7 +97,7 @@ positioned as (
         ranked.path_position = 1 as is_first_touch,
         (
             ranked.is_before_creation
-            and ranked.path_position = coalesce(sales_ready.high_intent_position, sales_ready.fallback_position)
+            and ranked.path_position = coalesce(sales_ready.source_position, sales_ready.fallback_position)
         ) as is_sales_ready_touch,
         (
             ranked.is_before_creation
