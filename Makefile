@@ -37,7 +37,7 @@ $(DAGSTER_HOME)/dagster.yaml: orchestration/dagster.yaml
 	@cp orchestration/dagster.yaml $@
 
 manifest: install ## Prepare the dbt manifest once (Dagster reads it instead of parsing on every load)
-	@$(VENV)/bin/dbt parse --project-dir dbt_project --profiles-dir dbt_project --quiet
+	@$(PY) -m orchestration.dbt_manifest
 
 run: manifest ## Run the whole pipeline on the sandbox company through Dagster and print a summary
 	@$(PY) -m orchestration.run

@@ -59,25 +59,49 @@ def _vars_stamp() -> Path:
 
 
 def prepare_manifest() -> Path:
-    """Run ``dbt parse`` to (re)write ``target/manifest.json``; fails loudly with dbt's own output."""
-    dbt = Path(sys.executable).with_name("dbt")
-    cmd = [
-        str(dbt),
-        "parse",
-        "--project-dir",
-        str(settings.DBT_PROJECT_DIR),
-        "--profiles-dir",
-        str(settings.DBT_PROJECT_DIR),
-        "--quiet",
-        *dbt_vars_args(),
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=settings.REPO_ROOT)
-    if proc.returncode != 0:
-        raise RuntimeError(
-            "dbt parse failed; fix the dbt project and run `make manifest`.\n" + proc.stdout + proc.stderr
-        )
-    _vars_stamp().write_text(json.dumps(dbt_vars(), sort_keys=True))
-    return dbt_project().manifest_path
+    """Run ``dbt parse`` to (re)write ``target/manifest.json``; fails loudly with dbt's own output.
+
+    dbt parses into a private directory and the manifest is swapped in by rename, so a process loading
+    the definitions meanwhile (the UI, a run, a parallel test worker) never reads a half-written file.
+    """
+    import os
+    import shutil
+    import uuid
+
+    manifest = Path(dbt_project().manifest_path)
+    target = manifest.parent
+    target.mkdir(parents=True, exist_ok=True)
+    work = target / f".parse-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    work.mkdir()
+    try:
+        if (target / "partial_parse.msgpack").exists():  # keep dbt's partial parsing fast
+            shutil.copy2(target / "partial_parse.msgpack", work / "partial_parse.msgpack")
+        dbt = Path(sys.executable).with_name("dbt")
+        cmd = [
+            str(dbt),
+            "parse",
+            "--project-dir",
+            str(settings.DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(settings.DBT_PROJECT_DIR),
+            "--target-path",
+            str(work),
+            "--quiet",
+            *dbt_vars_args(),
+        ]
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=settings.REPO_ROOT)
+        if proc.returncode != 0:
+            raise RuntimeError(
+                "dbt parse failed; fix the dbt project and run `make manifest`.\n" + proc.stdout + proc.stderr
+            )
+        stamp = work / "onefunnel_vars.json"
+        stamp.write_text(json.dumps(dbt_vars(), sort_keys=True))
+        for name in ("partial_parse.msgpack", "manifest.json", "onefunnel_vars.json"):
+            if (work / name).exists():
+                os.replace(work / name, target / name)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return manifest
 
 
 def ensure_manifest() -> Path:
@@ -88,3 +112,7 @@ def ensure_manifest() -> Path:
     if not Path(path).exists() or not stamp.exists() or stamp.read_text() != current:
         prepare_manifest()
     return path
+
+
+if __name__ == "__main__":  # `make manifest`
+    print(f"dbt manifest: {prepare_manifest()}")

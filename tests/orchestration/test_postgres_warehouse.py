@@ -21,7 +21,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.defs.publish import PUBLISHED_MARTS_KEY, published_marts_asset
+from orchestration.defs.publish import PUBLISHED_MARTS_KEY
 from orchestration.publish import MANIFEST_TABLE, ChecksFailedError, publish
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -82,7 +82,7 @@ def _nightly(
     monkeypatch.setenv("ONEFUNNEL_REPORTS_DIR", str(root / "reports"))
     monkeypatch.setenv("ONEFUNNEL_PUBLISHED_DIR", str(root / "published"))
     monkeypatch.chdir(root)  # the sandbox writes its ground truth beside the warehouse
-    definitions = dg.Definitions.merge(defs(), dg.Definitions(assets=[published_marts_asset()]))
+    definitions = defs()  # the code location publishes: published/marts is one of its assets
     with running_sandbox(company=company):
         return definitions.resolve_job_def("nightly").execute_in_process(raise_on_error=False)
 

@@ -21,7 +21,8 @@ from orchestration import settings
 from orchestration.definitions import defs
 from orchestration.sandbox import running_sandbox
 
-pytestmark = pytest.mark.slow
+# one worker for the modules that share the session fixture review_loads (two pipeline loads)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("review_loads")]
 SCRIPT = Path(__file__).with_name("job_process.py")
 
 

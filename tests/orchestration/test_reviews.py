@@ -10,7 +10,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-pytestmark = pytest.mark.slow
+# one worker for the modules that share the session fixture review_loads (two pipeline loads)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("review_loads")]
 
 REVIEWS = {
     "rpt_weekly_pipeline_review": "week",
