@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from pipeline_helpers import RAW_TABLES, REVIEW_MARTS, table_rows
 
-# one worker for the modules that share the session fixture review_loads (two pipeline loads)
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("review_loads")]
+pytestmark = pytest.mark.slow
 
 
 @pytest.mark.parametrize("table", [f"raw_salesforce.{t}" for t in RAW_TABLES])

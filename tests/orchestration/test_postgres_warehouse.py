@@ -324,3 +324,41 @@ def test_readers_see_one_complete_run_while_postgres_publishes(runs, server, mon
             assert cur.fetchall() == [("pg-stress-5", expected["pg-stress-5"], expected["pg-stress-5"])]
     finally:
         reader.close()
+
+
+def _page_values(reports: Path) -> dict[str, list[tuple[str, str, Any]]]:
+    """Every exact number a review page shows (``data-value`` beside its ``data-metric`` / series / rule),
+    per page, numbers to the cent."""
+    import re
+
+    attr = re.compile(r'([a-z-]+)="([^"]*)"')
+    out: dict[str, list[tuple[str, str, Any]]] = {}
+    for page in sorted(reports.glob("*/*.html")):
+        if page.parent.name == "data_quality":
+            continue
+        values = []
+        for tag in re.findall(r"<[^>]*data-value=[^>]*>", page.read_text(encoding="utf-8")):
+            attrs = dict(attr.findall(tag))
+            label = "|".join(
+                attrs.get(k, "")
+                for k in ("data-metric", "data-group", "data-series", "data-rule", "data-kind")
+            )
+            raw = attrs["data-value"]
+            try:
+                value: Any = _normalise(Decimal(raw))
+            except ArithmeticError:
+                value = raw
+            values.append((tag.split()[0], label, value))
+        out[f"{page.parent.name}/{page.name}"] = sorted(values, key=repr)
+    return out
+
+
+def test_review_pages_from_postgres_show_the_numbers_of_the_duckdb_pages(runs) -> None:
+    """The nightly run writes the review pages on either engine; every number on them is the same."""
+    duck = _page_values(runs["root"] / "duckdb" / "reports")
+    pg = _page_values(runs["root"] / "postgres" / "reports")
+    assert set(duck) == {"weekly/2026-W39.html", "monthly/2026-09.html", "quarterly/2026-Q3.html"}
+    assert pg.keys() == duck.keys()
+    for page, values in duck.items():
+        assert len(values) > 10, page  # headline numbers and chart values, not an empty page
+        assert pg[page] == values, page

@@ -21,8 +21,7 @@ from orchestration import settings
 from orchestration.definitions import defs
 from orchestration.sandbox import running_sandbox
 
-# one worker for the modules that share the session fixture review_loads (two pipeline loads)
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("review_loads")]
+pytestmark = pytest.mark.slow
 SCRIPT = Path(__file__).with_name("job_process.py")
 
 

@@ -10,8 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-# one worker for the modules that share the session fixture review_loads (two pipeline loads)
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("review_loads")]
+pytestmark = pytest.mark.slow
 
 REVIEWS = {
     "rpt_weekly_pipeline_review": "week",
