@@ -14,7 +14,9 @@ OPPORTUNITIES = "marts.fct_opportunities"
 PERSONS = "marts.dim_persons"
 TOUCHPOINTS = "marts.fct_touchpoints"
 CAMPAIGNS = "marts.dim_campaigns"
-USERS = "staging.stg_salesforce__users"  # campaign owners' names (dim_campaigns carries only owner_id)
+USERS = (
+    "intermediate.int_users_unioned"  # owners' names of the CRM of record (dim_campaigns has only owner_id)
+)
 
 # A marketing touch of one of the opportunity's contacts (CRM contact roles and inferred account
 # contacts, marts.fct_opportunity_contacts) satisfying {when}.
