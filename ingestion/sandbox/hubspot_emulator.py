@@ -28,10 +28,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from ingestion.sandbox.emulator_server import EmulatorServer
 from ingestion.sandbox.hubspot_emulator_crm import CrmHandlers, error
 from ingestion.sandbox.hubspot_portal import HubSpotPortal
 
@@ -62,8 +63,10 @@ class Fault:
     method: str | None = None
 
 
-class HubSpotEmulator:
+class HubSpotEmulator(EmulatorServer):
     """Serve ``portal`` over HTTP from a background thread; use as a context manager."""
+
+    _thread_name = "hs-emulator"
 
     def __init__(
         self,
@@ -84,35 +87,7 @@ class HubSpotEmulator:
         self._second: tuple[int, int] = (0, 0)
         self._daily = 0
         self._lock = threading.Lock()
-        self._server = _QuietServer((host, port), _make_handler(self))
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> HubSpotEmulator:
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, name="hs-emulator", daemon=True
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(5)
-            self._thread = None
-        self._server.server_close()
-
-    def __enter__(self) -> HubSpotEmulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self._listen(host, port, _make_handler(self))
 
     # test hooks --------------------------------------------------------------------------------
     def inject_fault(self, path_prefix: str, status: int | None = None, body: Any = None, **kw: Any) -> Fault:
@@ -235,16 +210,6 @@ class HubSpotEmulator:
         if path == "/email/public/v1/events":
             return self.crm.email_events(params)
         return 404, error(f"Unknown path {path}", "OBJECT_NOT_FOUND")
-
-
-class _QuietServer(ThreadingHTTPServer):
-    """A client that timed out (slow-response fault) closed the socket: not worth a traceback."""
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        import sys
-
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
 
 
 def encode_after(offset: int) -> str:

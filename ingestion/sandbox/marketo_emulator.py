@@ -37,10 +37,11 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from ingestion.sandbox.emulator_server import EmulatorServer
 from ingestion.sandbox.marketo_shapes import MarketoInstance
 
 __all__ = ["DEFAULT_CLIENT_ID", "DEFAULT_CLIENT_SECRET", "Fault", "MarketoEmulator", "error"]
@@ -115,8 +116,10 @@ def decode_token(token: str) -> tuple[str, int]:
     return since, int(offset)
 
 
-class MarketoEmulator:
+class MarketoEmulator(EmulatorServer):
     """Serve ``instance`` over HTTP from a background thread; use as a context manager."""
+
+    _thread_name = "mkto-emulator"
 
     def __init__(
         self,
@@ -142,35 +145,7 @@ class MarketoEmulator:
         self._date_cache: dict[int, tuple[Any, list[str]]] = {}
         self._json_cache: dict[str, str] = {}
         self._lock = threading.Lock()
-        self._server = _QuietServer((host, port), _make_handler(self))
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> MarketoEmulator:
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, name="mkto-emulator", daemon=True
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(5)
-            self._thread = None
-        self._server.server_close()
-
-    def __enter__(self) -> MarketoEmulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+        self._listen(host, port, _make_handler(self))
 
     # test hooks --------------------------------------------------------------------------------
     def inject_fault(self, path_prefix: str, status: int | None = None, body: Any = None, **kw: Any) -> Fault:
@@ -400,16 +375,6 @@ class MarketoEmulator:
         else:
             out["moreResult"] = False
         return out
-
-
-class _QuietServer(ThreadingHTTPServer):
-    """A client that timed out (slow-response fault) closed the socket: not worth a traceback."""
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        import sys
-
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
 
 
 def _make_handler(emulator: MarketoEmulator) -> type[BaseHTTPRequestHandler]:

@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from ingestion.sandbox.emulator_server import EmulatorServer
 from ingestion.sandbox.org import SalesforceOrg
 from ingestion.sandbox.salesforce_schema import SALESFORCE_OBJECTS
 from ingestion.sandbox.salesforce_soql import SoqlError, SoqlQuery, parse_soql
@@ -109,8 +110,10 @@ class _Cursor:
     rows: list[dict[str, Any]]  # snapshot taken at query time (shallow copies)
 
 
-class SalesforceEmulator:
+class SalesforceEmulator(EmulatorServer):
     """Serve ``org`` over HTTP from a background thread; use as a context manager."""
+
+    _thread_name = "sf-emulator"
 
     def __init__(
         self,
@@ -138,36 +141,9 @@ class SalesforceEmulator:
         self._cursors: OrderedDict[str, _Cursor] = OrderedDict()
         self._locator_ids = itertools.count(1)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), _make_handler(self))
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        self._listen(host, port, _make_handler(self), server_class=ThreadingHTTPServer)
 
     # lifecycle ---------------------------------------------------------------------------------
-    @property
-    def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> SalesforceEmulator:
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, name="sf-emulator", daemon=True
-            )
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(5)
-            self._thread = None
-        self._server.server_close()
-
-    def __enter__(self) -> SalesforceEmulator:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
 
     # test hooks --------------------------------------------------------------------------------
     def expire_tokens(self) -> None:
