@@ -83,7 +83,7 @@ sandbox: install ## Serve the sandbox company's APIs on port $(SANDBOX_PORT) unt
 
 .PHONY: backfill
 backfill: manifest ## Load each enabled source's history month by month (one run per source), then rebuild: make backfill START=2024-01 END=2026-09
-	@test -n "$(START)" -a -n "$(END)" || { echo "usage: make backfill START=YYYY-MM END=YYYY-MM [SOURCE=real] [SOURCES=salesforce,hubspot]"; exit 2; }
+	@test -n "$(START)" -a -n "$(END)" || { echo "usage: make backfill START=YYYY-MM END=YYYY-MM [SOURCE=real] [SOURCES=salesforce,hubspot,marketo,ad_spend,product_events]"; exit 2; }
 	@$(PY) -m orchestration.backfill --start $(START) --end $(END) --source $(or $(SOURCE),sandbox) $(if $(SOURCES),--sources $(SOURCES))
 
 # --- benchmark (bench/, issue #8) ----------------------------------------------------------------

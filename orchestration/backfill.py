@@ -7,9 +7,12 @@ python -m orchestration.backfill --start 2024-01 --end 2026-09 --sources hubspot
 For every source in ``--sources`` (default: ``ONEFUNNEL_SOURCES``, itself defaulting to salesforce) that
 has history partitions, the months ``START``..``END`` (inclusive) run as one Dagster run of its backfill
 job: ``salesforce_history_backfill`` (one SystemModstamp window ``[START, month after END)`` per object,
-merged on Id) and ``hubspot_history_backfill`` (one last-modified window per CRM object, merged on id).
+merged on Id), ``hubspot_history_backfill`` (one last-modified window per CRM object, merged on id),
+``marketo_history_backfill`` (activities by activity date, the leads they name), ``ad_spend_history_backfill``
+(the platform-days of the window replaced) and ``product_events_history_backfill`` (events by event time).
 Then the ``build`` job rebuilds the dbt project and runs the checks. The nightly incremental cursors are
-not touched: each backfill runs under its own dlt pipeline name.
+not touched: each backfill runs under its own dlt pipeline name. On the sandbox, the emulators and files
+of the backfilled sources are served even when the default stack does not hold them.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ RANGE_END_TAG = "dagster/asset_partition_range_end"
 BACKFILL_JOBS: dict[str, str] = {
     "salesforce": "salesforce_history_backfill",
     "hubspot": "hubspot_history_backfill",
+    "marketo": "marketo_history_backfill",
+    "ad_spend": "ad_spend_history_backfill",
+    "product_events": "product_events_history_backfill",
 }
 
 
@@ -51,13 +57,29 @@ def backfill_sources(requested: Sequence[str] | None = None) -> list[str]:
 
 def history_job(source: str) -> Any:
     """The source's backfill job over its history asset alone: a run needs none of the rest of the code
-    location (the dbt project is loaded only for the build), and HubSpot's runs even before it is wired in."""
+    location (the dbt project is loaded only for the build), and it runs whether or not the source is
+    enabled in the code location."""
     import dagster as dg
 
     if source == "hubspot":
         from orchestration.defs.hubspot_history import hubspot_history_job, hubspot_history_windows
 
         assets, job = hubspot_history_windows, hubspot_history_job()
+    elif source == "marketo":
+        from orchestration.defs.marketo_history import marketo_history_job, marketo_history_windows
+
+        assets, job = marketo_history_windows, marketo_history_job()
+    elif source == "ad_spend":
+        from orchestration.defs.files_history import ad_spend_history_job, ad_spend_history_windows
+
+        assets, job = ad_spend_history_windows, ad_spend_history_job()
+    elif source == "product_events":
+        from orchestration.defs.files_history import (
+            product_events_history_job,
+            product_events_history_windows,
+        )
+
+        assets, job = product_events_history_windows, product_events_history_job()
     else:
         from orchestration.definitions import history_backfill_job
         from orchestration.defs.salesforce_history import salesforce_history_windows
@@ -89,21 +111,36 @@ def execute_backfill(start: str, end: str, build: bool = True, sources: Sequence
 
 @contextlib.contextmanager
 def _sandbox(scale: float, sources: Sequence[str]) -> Iterator[None]:
-    """The sandbox company's emulators; HubSpot's too when it is backfilled and the sandbox does not serve it."""
-    from orchestration.sandbox import running_sandbox
+    """The sandbox company's emulators; HubSpot's and Marketo's too, and the spend and product-event files,
+    when those sources are backfilled and neither the sandbox stack nor the environment serves them."""
+    from orchestration.sandbox import hubspot_env, marketo_env, running_sandbox
 
     with running_sandbox(scale=scale) as session, contextlib.ExitStack() as stack:
+        env: dict[str, str] = {}
         if "hubspot" in sources and not os.environ.get("SOURCES__HUBSPOT__BASE_URL"):
             from ingestion.sandbox.hubspot_emulator import HubSpotEmulator
             from ingestion.sandbox.hubspot_shapes import portal_from_org
 
-            emulator = stack.enter_context(HubSpotEmulator(portal_from_org(session.company.salesforce)))
-            env = {
-                "SOURCES__HUBSPOT__BASE_URL": emulator.base_url,
-                "SOURCES__HUBSPOT__CREDENTIALS__ACCESS_TOKEN": emulator.token,
-            }
-            os.environ.update(env)
-            stack.callback(lambda: [os.environ.pop(k, None) for k in env])
+            hs = stack.enter_context(HubSpotEmulator(portal_from_org(session.company.salesforce)))
+            env.update(hubspot_env(hs.base_url, hs.token))
+        if "marketo" in sources and not os.environ.get("SOURCES__MARKETO__BASE_URL"):
+            from ingestion.sandbox.marketo_emulator import MarketoEmulator
+            from ingestion.sandbox.marketo_shapes import instance_from_org
+
+            mk = stack.enter_context(MarketoEmulator(instance_from_org(session.company.salesforce)))
+            env.update(marketo_env(mk.base_url, mk.client_id, mk.client_secret))
+        files = [
+            s
+            for s in ("ad_spend", "product_events")
+            if s in sources and not os.environ.get(f"SOURCES__{s.upper()}__BUCKET_URL")
+        ]
+        if files:  # written beside the warehouse, as `make run` does
+            from orchestration.defs.files import sandbox_files_env
+
+            written = sandbox_files_env(session.company, session.ground_truth_path.parent / "files")
+            env.update({k: v for k, v in written.items() if any(f"__{s.upper()}__" in k for s in files)})
+        os.environ.update(env)
+        stack.callback(lambda: [os.environ.pop(k, None) for k in env])
         yield
 
 

@@ -9,7 +9,9 @@ import dagster as dg
 from orchestration.cadences import MARTS_FRESHNESS_FAIL_HOURS, MARTS_FRESHNESS_WARN_HOURS
 from orchestration.defs.alerts import run_failure_alert
 from orchestration.defs.dbt_models import build_dbt_assets, dbt_resource
+from orchestration.defs.files_history import files_history_assets, files_history_jobs
 from orchestration.defs.hubspot_history import hubspot_history_assets, hubspot_history_jobs
+from orchestration.defs.marketo_history import marketo_history_assets, marketo_history_jobs
 from orchestration.defs.publish import published_marts_asset
 from orchestration.defs.quality import quality_checks
 from orchestration.defs.reports import review_page_assets
@@ -57,6 +59,8 @@ def defs() -> dg.Definitions:
             *source_assets(),
             *([salesforce_history_windows] if salesforce_enabled() else []),
             *hubspot_history_assets(),
+            *marketo_history_assets(),
+            *files_history_assets(),
             build_dbt_assets(),
             published_marts_asset(),
             *review_page_assets(),
@@ -67,6 +71,8 @@ def defs() -> dg.Definitions:
             build_job(),
             *([history_backfill_job()] if salesforce_enabled() else []),
             *hubspot_history_jobs(),
+            *marketo_history_jobs(),
+            *files_history_jobs(),
         ],
         schedules=schedules,
         sensors=[run_failure_alert],

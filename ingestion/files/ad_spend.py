@@ -15,6 +15,11 @@ Rows are never silently dropped: a malformed row (bad date, cost, count, currenc
 goes to ``spend_quarantine`` with its file, line and reason; a well-formed row whose currency has no
 exchange rate (seed ``exchange_rates``) loads with ``quarantine_reason`` set. A file without a required
 column fails the run with an error naming the file and the column; extra columns load as new columns.
+
+History backfills (``spend_from``/``spend_to``): every file is read (no modification-date cursor), and only
+the rows dated in ``[spend_from, spend_to)`` load, each (platform, day) from its latest file as above, so a
+window replaces exactly its platform-days and leaves the rest of the table alone. Malformed rows carry no
+trustworthy date: ``spend_quarantine`` is rebuilt for every file (merged on the file, rereading adds nothing).
 """
 
 from __future__ import annotations
@@ -72,12 +77,17 @@ def ad_spend_source(
     credentials: Any = None,
     file_glob: str = settings.AD_SPEND_FILE_GLOB,
     currencies: Sequence[str] | None = None,
+    spend_from: str | dt.date | None = None,
+    spend_to: str | dt.date | None = None,
 ) -> Iterable[DltResource]:
     """Daily ad spend per platform and campaign (``daily_spend``) and its malformed rows (``spend_quarantine``).
 
     ``credentials``: fsspec credentials for object storage (``SOURCES__AD_SPEND__CREDENTIALS__...``), not
     needed for a local folder. ``currencies``: codes that can be converted (default: the exchange_rates seed).
+    ``spend_from``/``spend_to`` (ISO dates, both or neither): load the spend dates ``[from, to)`` of every
+    file instead of the new or changed files (backfills).
     """
+    window = date_window(spend_from, spend_to)
     known = frozenset(c.upper() for c in currencies) if currencies is not None else known_currencies()
     listing_kwargs: dict[str, Any] = {"bucket_url": bucket_url, "file_glob": file_glob}
     credentials = bucket_credentials(bucket_url, "ad_spend", credentials)
@@ -86,7 +96,7 @@ def ad_spend_source(
     files = filesystem(
         **listing_kwargs,
         files_per_page=settings.FILES_PER_PAGE,
-        incremental=dlt.sources.incremental("modification_date"),
+        incremental=None if window else dlt.sources.incremental("modification_date"),
     ).with_name("ad_spend_files")
 
     @dlt.transformer(
@@ -97,7 +107,7 @@ def ad_spend_source(
     )
     def daily_spend(items: list[FileItemDict]) -> Iterator[list[dict[str, Any]]]:
         rows, _ = parse_spend_files(items, known)
-        yield rows
+        yield rows if window is None else [r for r in rows if window[0] <= r["spend_date"] < window[1]]
 
     @dlt.transformer(
         name=settings.AD_SPEND_QUARANTINE_TABLE,
@@ -110,6 +120,26 @@ def ad_spend_source(
         yield quarantined
 
     return files | daily_spend, files | spend_quarantine
+
+
+def date_window(start: str | dt.date | None, end: str | dt.date | None) -> tuple[dt.date, dt.date] | None:
+    """``(start, end)`` as dates (ISO strings or dates; a datetime counts by its date), None when both are
+    None; a clear error for half a window or an empty one."""
+    if start is None and end is None:
+        return None
+    if start is None or end is None:
+        raise ValueError("ad spend window: give both spend_from and spend_to, or neither")
+    first, last = (
+        v.date()
+        if isinstance(v, dt.datetime)
+        else v
+        if isinstance(v, dt.date)
+        else dt.date.fromisoformat(v[:10])
+        for v in (start, end)
+    )
+    if first >= last:
+        raise ValueError(f"ad spend window [{first}, {last}) is empty")
+    return first, last
 
 
 def parse_spend_files(

@@ -12,6 +12,15 @@ at-least-once tracker sending an event twice) are loaded and removed in staging 
 Malformed events (no id, user, name, or an unparseable timestamp, invalid JSON) go to
 ``event_quarantine`` with file, line and reason; only new or changed files are checked (incremental on
 the file modification date), merged on (file, line) so a re-delivered file adds nothing.
+
+A database table in the same shape can be read instead of (or as well as) files: ``table_url`` (a
+SQLAlchemy URL, ``SOURCES__PRODUCT_EVENTS__TABLE_URL``) and ``table_name``; see ``product_events_table``.
+
+History backfills (``events_from``/``events_to``): every file (or the table's rows in the window) is read
+without the cursor, and only events timed in ``[events_from, events_to)`` load, replacing the rows with
+the same event ids (``delete-insert`` on ``event_id``), so a window reread adds nothing and a backfill of
+all history equals a full load (an event delivered twice in one read is loaded twice there too, and
+removed in staging).
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from typing import Any
 
 import dlt
 from dlt.common.storages.fsspec_filesystem import FileItemDict
+from dlt.common.typing import TSecretStrValue
 from dlt.sources import DltResource
 from dlt.sources.filesystem import filesystem
 
@@ -60,15 +70,79 @@ _FIELDS = (
 
 @dlt.source(name="product_events")
 def product_events_source(
-    bucket_url: str = dlt.config.value,
+    bucket_url: str | None = None,
     credentials: Any = None,
     file_glob: str = settings.PRODUCT_FILE_GLOB,
     initial_timestamp: str | None = None,
+    table_url: TSecretStrValue | None = None,
+    table_name: str = settings.PRODUCT_SOURCE_TABLE,
+    timestamp_column: str = "timestamp",
+    id_column: str = "event_id",
+    events_from: str | dt.datetime | None = None,
+    events_to: str | dt.datetime | None = None,
 ) -> Iterable[DltResource]:
-    """``events`` (append, cursor on timestamp) and ``event_quarantine`` from every matching file.
+    """``events`` (append, cursor on timestamp) and ``event_quarantine`` from every matching file of
+    ``bucket_url`` and/or the rows of the database table ``table_name`` at ``table_url``.
 
-    ``initial_timestamp`` (ISO 8601): ignore events before it on the first run.
+    ``initial_timestamp`` (ISO 8601): ignore events before it on the first run. ``events_from`` /
+    ``events_to`` (ISO 8601, both or neither): load the window ``[from, to)`` instead (backfills).
+    ``timestamp_column`` / ``id_column``: the table's event time and event id columns.
     """
+    window = time_window(events_from, events_to)
+    if not bucket_url and not table_url:
+        raise ValueError(
+            "product_events needs SOURCES__PRODUCT_EVENTS__BUCKET_URL (a folder or bucket of files) or "
+            "SOURCES__PRODUCT_EVENTS__TABLE_URL (a SQLAlchemy URL of a database holding the events table)"
+        )
+    resources: list[DltResource] = []
+    if table_url:
+        from ingestion.files.product_events_table import table_resources
+
+        resources += table_resources(
+            str(table_url), table_name, timestamp_column, id_column, initial_timestamp, window
+        )
+    if bucket_url:
+        resources += _file_resources(bucket_url, credentials, file_glob, initial_timestamp, window)
+    return resources
+
+
+def time_window(
+    start: str | dt.datetime | None, end: str | dt.datetime | None
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """``(start, end)`` as aware UTC datetimes, None when both are None; a clear error otherwise."""
+    if start is None and end is None:
+        return None
+    if start is None or end is None:
+        raise ValueError("product events window: give both events_from and events_to, or neither")
+    first, last = _timestamp(start), _timestamp(end)
+    if first >= last:
+        raise ValueError(f"product events window [{first.isoformat()}, {last.isoformat()}) is empty")
+    return first, last
+
+
+def events_hints(window: tuple[dt.datetime, dt.datetime] | None) -> dict[str, Any]:
+    """Write disposition and keys of ``events``: append (deduplicated on the cursor boundary by event id)
+    for the incremental path; for a window, delete-insert on ``event_id`` (no primary key: duplicates
+    within the window load as they would on the incremental path, and are replaced as a whole)."""
+    if window is None:
+        return {"write_disposition": "append", "primary_key": "event_id"}
+    return {
+        "write_disposition": {"disposition": "merge", "strategy": "delete-insert"},
+        "merge_key": "event_id",
+    }
+
+
+def in_window(event: dict[str, Any], window: tuple[dt.datetime, dt.datetime] | None) -> bool:
+    return window is None or window[0] <= event["timestamp"] < window[1]
+
+
+def _file_resources(
+    bucket_url: str,
+    credentials: Any,
+    file_glob: str,
+    initial_timestamp: str | None,
+    window: tuple[dt.datetime, dt.datetime] | None,
+) -> list[DltResource]:
     listing_kwargs: dict[str, Any] = {"bucket_url": bucket_url, "file_glob": file_glob}
     credentials = bucket_credentials(bucket_url, "product_events", credentials)
     if credentials is not None:
@@ -78,20 +152,21 @@ def product_events_source(
     )
     initial = _timestamp(initial_timestamp) if initial_timestamp else None
 
+    def parsed(items: list[FileItemDict]) -> Iterator[list[dict[str, Any]]]:
+        for item in sorted(items, key=lambda i: i["relative_path"]):
+            yield [event for event, _ in _parse_file(item) if event is not None and in_window(event, window)]
+
     cursor = dlt.sources.incremental("timestamp", initial_value=initial)
 
-    @dlt.transformer(
-        name=settings.PRODUCT_TABLE,
-        write_disposition="append",
-        primary_key="event_id",
-        columns=EVENT_COLUMNS,
-    )
-    def events(
-        items: list[FileItemDict],
-        timestamp: dlt.sources.incremental[dt.datetime] = cursor,
+    def events_since_cursor(
+        items: list[FileItemDict], timestamp: dlt.sources.incremental[dt.datetime] = cursor
     ) -> Iterator[list[dict[str, Any]]]:
-        for item in sorted(items, key=lambda i: i["relative_path"]):
-            yield [event for event, _ in _parse_file(item) if event is not None]
+        yield from parsed(items)
+
+    # a window reads every event of its files: no cursor (and none is stored)
+    events = dlt.transformer(name=settings.PRODUCT_TABLE, columns=EVENT_COLUMNS, **events_hints(window))(
+        events_since_cursor if window is None else parsed
+    )
 
     @dlt.transformer(
         name=settings.PRODUCT_QUARANTINE_TABLE,
@@ -106,9 +181,9 @@ def product_events_source(
     changed_files = filesystem(
         **listing_kwargs,
         files_per_page=settings.FILES_PER_PAGE,
-        incremental=dlt.sources.incremental("modification_date"),
+        incremental=None if window else dlt.sources.incremental("modification_date"),
     ).with_name("product_event_files_changed")
-    return files | events, changed_files | event_quarantine
+    return [files | events, changed_files | event_quarantine]
 
 
 def _timestamp(value: Any) -> dt.datetime:

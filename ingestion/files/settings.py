@@ -23,6 +23,13 @@ PRODUCT_PIPELINE = "onefunnel_product_events"
 PRODUCT_DATASET = "raw_product_events"
 PRODUCT_TABLE = "events"
 PRODUCT_QUARANTINE_TABLE = "event_quarantine"
+# history backfills run under their own pipelines: the nightly cursors never move
+AD_SPEND_BACKFILL_PIPELINE = "onefunnel_ad_spend_backfill"
+PRODUCT_BACKFILL_PIPELINE = "onefunnel_product_events_backfill"
+# the database table read when SOURCES__PRODUCT_EVENTS__TABLE_URL is set (``schema.table`` or ``table``)
+PRODUCT_SOURCE_TABLE = "product_events"
+# rows per query batch when reading the events table
+PRODUCT_TABLE_CHUNK_SIZE = 50_000
 PRODUCT_FILE_GLOB = "**/*.jsonl"
 # Track-event fields (Segment-style camelCase names are accepted as aliases).
 PRODUCT_ALIASES = {
@@ -31,6 +38,8 @@ PRODUCT_ALIASES = {
     "userId": "user_id",
     "groupId": "account_id",
     "event": "event_name",
+    "message_id": "event_id",
+    "group_id": "account_id",
 }
 # Files are listed in pages; every page holds at most this many files (a run reads all new files at once).
 FILES_PER_PAGE = 100_000

@@ -20,6 +20,11 @@ How it reads (and why):
   and values that no longer fit go to ``field_quarantine`` (never coerced).
 - Programs: ``/rest/asset/v1/programs.json`` (offset/maxReturn), all of them each run (a few hundred at
   most), with their period ``costs`` and ``tags``; a program no longer listed gets a ``deleted_programs`` row.
+- History windows (``activities_from``/``activities_to``, for backfills): the paging token starts at the
+  window's start and paging stops at the first page past its end (Marketo has no end parameter; the token
+  is date-based); activities and deleted leads dated in ``[from, to)`` load, the leads they name are read
+  by id as above (the leads created or changed in the window), and the undated rest (types, fields,
+  programs with costs and tags, smart campaigns) is read whole. No cursor is read or moved.
 
 Cursors move only after everything they cover was read; dlt commits them with the load. On error 607
 (daily quota) the source stops reading, what was read is loaded, cursors stay, and ``run_marketo`` raises
@@ -49,8 +54,11 @@ from ingestion.marketo.fields import (
     effective_kinds,
     iso,
     parse_datetime,
+    ts,
 )
 from ingestion.marketo.helpers import MarketoAuthError, MarketoClient, MarketoError, MarketoQuotaExceeded
+from ingestion.marketo.programs import programs, smart_campaigns
+from ingestion.marketo.settings import QUOTA_STATE_KEY
 
 __all__ = [
     "MarketoAuthError",
@@ -58,6 +66,7 @@ __all__ = [
     "MarketoCredentials",
     "MarketoError",
     "MarketoQuotaExceeded",
+    "QUOTA_STATE_KEY",
     "marketo_source",
     "snake",
 ]
@@ -65,16 +74,11 @@ __all__ = [
 logger = logging.getLogger(__name__)
 _NAMING = NamingConvention()
 QUARANTINE_TABLE = "field_quarantine"
-QUOTA_STATE_KEY = "quota_exhausted"
 
 
 def snake(name: str) -> str:
     """The warehouse column name dlt gives a Marketo field name (``sfdcContactId`` -> ``sfdc_contact_id``)."""
     return _NAMING.normalize_identifier(name)
-
-
-def ts() -> dict[str, Any]:
-    return {"data_type": "timestamp", "timezone": True}
 
 
 @configspec
@@ -91,9 +95,23 @@ def marketo_source(
     credentials: MarketoCredentials = dlt.secrets.value,
     initial_since: str = settings.DEFAULT_INITIAL_SINCE,
     include_programs: bool = True,
+    activities_from: str | None = None,
+    activities_to: str | None = None,
 ) -> list[DltResource]:
     """activity_types, lead_fields, leads (+ activities, activity_attributes, deleted_leads,
-    field_quarantine), programs (+ program_costs, program_tags, deleted_programs)."""
+    field_quarantine), programs (+ program_costs, program_tags, deleted_programs).
+
+    ``activities_from`` / ``activities_to`` (ISO 8601, both or neither): read the activity-date window
+    ``[from, to)`` instead of the incremental cursor (history backfills): the activities and deleted leads
+    of the window, the leads they name, everything else whole; the cursor state is neither read nor moved.
+    """
+    if (activities_from is None) != (activities_to is None):
+        raise ValueError("Marketo activity window: give both activities_from and activities_to, or neither")
+    window = None
+    if activities_from is not None and activities_to is not None:
+        window = (parse_datetime(activities_from), parse_datetime(activities_to))
+        if window[0] is None or window[1] is None or window[0] >= window[1]:
+            raise ValueError(f"Marketo activity window [{activities_from}, {activities_to}) is empty")
     client = MarketoClient(base_url, str(credentials.client_id or ""), str(credentials.client_secret or ""))
     types = client.get("/rest/v1/activities/types.json", "activity types").get("result") or []
     describe = client.get("/rest/v1/leads/describe.json", "lead fields").get("result") or []
@@ -125,7 +143,7 @@ def marketo_source(
             write_disposition="replace",
             primary_key="name",
         ),
-        lead_database(client, types, fields, stored, initial_since),
+        lead_database(client, types, fields, stored, initial_since, window),
     ]
     if include_programs:
         resources += [programs(client), smart_campaigns(client)]
@@ -176,6 +194,28 @@ def _activity_rows(
     return rows, attrs
 
 
+def _in_window(
+    page: list[dict[str, Any]], window: tuple[dt.datetime, dt.datetime] | None
+) -> tuple[list[dict[str, Any]], bool]:
+    """The page's activities dated in ``[start, end)`` of ``window`` (all of them without one), and whether
+    the page reached the end: the paging token is date-based, so pages after one that passed the end hold
+    later activities only and need not be read. (An empty page says nothing about its dates: paging goes on.)
+    """
+    if window is None:
+        return page, False
+    start, end = window
+    kept, past_end = [], False
+    for a in page:
+        when = parse_datetime(a.get("activityDate"))
+        if when is None:
+            raise MarketoError(f"Marketo activity {a.get('marketoGUID')}: no activityDate")
+        if when >= end:
+            past_end = True
+        elif when >= start:
+            kept.append(a)
+    return kept, past_end
+
+
 def _json(value: Any) -> str:
     import json
 
@@ -213,8 +253,10 @@ def lead_database(
     current: dict[str, str],
     stored: dict[str, str],
     initial_since: str,
+    window: tuple[dt.datetime, dt.datetime] | None = None,
 ) -> DltResource:
-    """Activities since the cursor, deleted leads, and the leads those activities name."""
+    """Activities since the cursor (or of the activity-date ``window``), deleted leads, and the leads
+    those activities name."""
     kinds = effective_kinds(stored, current)
     for name, (was, now) in drift(stored, current).items():
         logger.warning(
@@ -233,6 +275,8 @@ def lead_database(
         state = dlt.current.source_state()
         state.pop(QUOTA_STATE_KEY, None)
         cursor = state.get("activity_cursor") or {"since": initial_since, "seen": []}
+        if window is not None:  # a backfill window: from its start, no cursor
+            cursor = {"since": iso(window[0]), "seen": []}
         since, seen = str(cursor["since"]), set(cursor["seen"])
         newest = parse_datetime(since)
         newest_ids = set(seen)
@@ -246,7 +290,10 @@ def lead_database(
                 token = client.paging_token(since)
                 params = {"activityTypeIds": chunk, "batchSize": settings.ACTIVITY_PAGE_SIZE}
                 for page in client.token_pages("/rest/v1/activities.json", "activities", token, params):
+                    page, past_end = _in_window(page, window)
                     rows, attrs = _activity_rows(page, seen)
+                    if past_end and not rows:
+                        break
                     if not rows:
                         continue
                     for r in rows:
@@ -259,6 +306,8 @@ def lead_database(
                     yield dlt.mark.with_table_name(rows, "activities")
                     if attrs:
                         yield dlt.mark.with_table_name(attrs, "activity_attributes")
+                    if past_end:
+                        break
                 print(f"marketo: activities {counts['activities']} read (types {chunk})", flush=True)
             token = client.paging_token(since)
             for page in client.token_pages(
@@ -267,6 +316,7 @@ def lead_database(
                 token,
                 {"batchSize": settings.ACTIVITY_PAGE_SIZE},
             ):
+                page, past_end = _in_window(page, window)
                 rows, _ = _activity_rows(page, seen)
                 for r in rows:
                     deleted.add(r["lead_id"])
@@ -279,6 +329,8 @@ def lead_database(
                     yield dlt.mark.with_table_name(
                         [{**r, "deleted_at": r["activity_date"]} for r in rows], "deleted_leads"
                     )
+                if past_end:
+                    break
             wanted = sorted(lead_ids - deleted)
             for page in client.leads(wanted, fields):
                 quarantine: list[dict[str, Any]] = []
@@ -299,7 +351,8 @@ def lead_database(
             flush=True,
         )
         # the cursor moves only here, after every page was read; dlt commits state with the load package
-        state["activity_cursor"] = {"since": iso(newest), "seen": sorted(newest_ids)}  # type: ignore[arg-type]
+        if window is None:
+            state["activity_cursor"] = {"since": iso(newest), "seen": sorted(newest_ids)}  # type: ignore[arg-type]
         state["field_types"] = {**current, **stored}
 
     lead_columns = [
@@ -353,152 +406,6 @@ def lead_database(
         table_name="leads", write_disposition="merge", primary_key="id", columns=lead_columns
     )
     return resource
-
-
-def programs(client: MarketoClient) -> DltResource:
-    """Every program (merged on id) with its period costs and tags (replaced per program)."""
-
-    def items() -> Iterator[Any]:
-        state = dlt.current.source_state()
-        try:
-            pages = list(client.programs())
-        except MarketoQuotaExceeded as e:
-            logger.error("%s", e)
-            print(f"marketo: {e}", flush=True)
-            state[QUOTA_STATE_KEY] = {"endpoint": e.endpoint, "message": str(e)}
-            return
-        known = set(state.get("program_ids", []))
-        listed: set[int] = set()
-        for page in pages:
-            rows, costs, tags = [], [], []
-            for p in page:
-                pid = int(p["id"])
-                listed.add(pid)
-                rows.append(
-                    {
-                        "id": pid,
-                        "name": p.get("name"),
-                        "description": p.get("description"),
-                        "type": p.get("type"),
-                        "channel": p.get("channel"),
-                        "status": p.get("status"),
-                        "workspace": p.get("workspace"),
-                        "url": p.get("url"),
-                        "sfdc_campaign_id": p.get("sfdcCampaignId"),
-                        "created_at": parse_datetime(p.get("createdAt")),
-                        "updated_at": parse_datetime(p.get("updatedAt")),
-                        "start_date": _date(p.get("startDate")),
-                        "end_date": _date(p.get("endDate")),
-                    }
-                )
-                for c in p.get("costs") or []:
-                    costs.append(
-                        {
-                            "program_id": pid,
-                            "start_date": _date(c.get("startDate")),
-                            "cost": cast(c.get("cost"), "currency"),
-                            "note": c.get("note"),
-                        }
-                    )
-                tags += [
-                    {"program_id": pid, "tag_type": t.get("tagType"), "tag_value": t.get("tagValue")}
-                    for t in p.get("tags") or []
-                ]
-            yield rows
-            if costs:
-                yield dlt.mark.with_table_name(costs, "program_costs")
-            if tags:
-                yield dlt.mark.with_table_name(tags, "program_tags")
-        gone = sorted(known - listed)
-        if gone:
-            now = dt.datetime.now(dt.UTC)
-            yield dlt.mark.with_table_name(
-                [{"program_id": pid, "detected_at": now} for pid in gone], "deleted_programs"
-            )
-        print(f"marketo: {len(listed)} programs read, {len(gone)} no longer listed", flush=True)
-        state["program_ids"] = sorted(listed)
-
-    resource = dlt.resource(items, name="programs")
-    resource.apply_hints(
-        table_name="program_costs",
-        write_disposition="merge",
-        create_table_variant=True,
-        primary_key=["program_id", "start_date"],
-        merge_key="program_id",
-        columns=[
-            {"name": "cost", "data_type": "decimal", "precision": 38, "scale": 9},
-            {"name": "note", "data_type": "text"},
-        ],
-    )
-    resource.apply_hints(
-        table_name="program_tags",
-        write_disposition="merge",
-        create_table_variant=True,
-        primary_key=["program_id", "tag_type"],
-        merge_key="program_id",
-    )
-    resource.apply_hints(
-        table_name="deleted_programs",
-        write_disposition="merge",
-        create_table_variant=True,
-        primary_key="program_id",
-        columns=[{"name": "detected_at", **ts()}],
-    )
-    resource.apply_hints(
-        table_name="programs",
-        write_disposition="merge",
-        primary_key="id",
-        columns=[
-            {"name": "created_at", **ts()},
-            {"name": "updated_at", **ts()},
-            {"name": "start_date", "data_type": "date"},
-            {"name": "end_date", "data_type": "date"},
-            {"name": "sfdc_campaign_id", "data_type": "text"},
-            {"name": "description", "data_type": "text"},
-        ],
-    )
-    return resource
-
-
-def smart_campaigns(client: MarketoClient) -> DltResource:
-    """Smart campaigns: an activity's ``campaignId`` names one, and through it the program it ran for."""
-
-    def items() -> Iterator[Any]:
-        try:
-            pages = list(client.smart_campaigns())
-        except MarketoQuotaExceeded as e:  # nothing yielded: the replace keeps the loaded table
-            logger.error("%s", e)
-            dlt.current.source_state()[QUOTA_STATE_KEY] = {"endpoint": e.endpoint, "message": str(e)}
-            return
-        for page in pages:
-            yield [
-                {
-                    "id": int(c["id"]),
-                    "name": c.get("name"),
-                    "type": c.get("type"),
-                    "program_id": None if c.get("programId") is None else int(c["programId"]),
-                    "program_name": c.get("programName"),
-                    "workspace_name": c.get("workspaceName"),
-                    "active": c.get("active"),
-                    "created_at": parse_datetime(c.get("createdAt")),
-                    "updated_at": parse_datetime(c.get("updatedAt")),
-                }
-                for c in page
-            ]
-
-    return dlt.resource(
-        items,
-        name="smart_campaigns",
-        write_disposition="merge",
-        primary_key="id",
-        columns={"created_at": ts(), "updated_at": ts()},
-    )
-
-
-def _date(value: Any) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    return dt.date.fromisoformat(str(value)[:10])
 
 
 def table_names() -> list[str]:

@@ -73,6 +73,11 @@ def json_text(value: Any) -> str:
     return str(value)
 
 
+def ts() -> dict[str, Any]:
+    """The dlt column hint of a timestamp with time zone."""
+    return {"data_type": "timestamp", "timezone": True}
+
+
 def column_hint(name: str, kind: str) -> dict[str, Any]:
     data_type = settings.DLT_TYPES.get(kind, "text")
     hint: dict[str, Any] = {"name": name, "data_type": data_type, "nullable": True}

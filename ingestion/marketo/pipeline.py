@@ -10,7 +10,8 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 from ingestion.marketo.helpers import MarketoError, MarketoQuotaExceeded
 
 
-def _marketo_cause(error: BaseException) -> MarketoError | None:
+def marketo_cause(error: BaseException) -> MarketoError | None:
+    """The ``MarketoError`` behind ``error`` (dlt wraps source errors in ``PipelineStepFailed``), if any."""
     seen: BaseException | None = error
     while seen is not None:
         if isinstance(seen, MarketoError):
@@ -30,7 +31,7 @@ def run_marketo(
     extracted but did not load is loaded first. When the daily API quota ran out (error 607) what was read
     is loaded and ``MarketoQuotaExceeded`` is raised afterwards (the cursors did not move).
     """
-    from ingestion.marketo import QUOTA_STATE_KEY, marketo_source
+    from ingestion.marketo import marketo_source
     from ingestion.marketo.settings import DATASET_NAME, PIPELINE_NAME
     from ingestion.pipelines import warehouse_destination
 
@@ -51,7 +52,7 @@ def run_marketo(
     try:
         pipeline.extract(source, loader_file_format=file_format)
     except PipelineStepFailed as e:  # surface the Marketo error itself (endpoint and code), not dlt's wrapper
-        cause = _marketo_cause(e)
+        cause = marketo_cause(e)
         if cause is None:
             raise
         raise cause from e
@@ -61,7 +62,14 @@ def run_marketo(
     print(f"marketo: {sum(counts.values())} rows extracted, loading", flush=True)
     pipeline.load().raise_on_failed_jobs()
     print(f"marketo: loaded {sum(counts.values())} rows into {DATASET_NAME}", flush=True)
+    raise_if_quota_exhausted(pipeline)
+    return counts
+
+
+def raise_if_quota_exhausted(pipeline: Any) -> None:
+    """Raise ``MarketoQuotaExceeded`` when the run just loaded stopped on the daily quota (error 607)."""
+    from ingestion.marketo.settings import QUOTA_STATE_KEY
+
     quota = pipeline.state.get("sources", {}).get("marketo", {}).get(QUOTA_STATE_KEY)
     if quota:
         raise MarketoQuotaExceeded(str(quota["message"]), endpoint=quota.get("endpoint"), code="607")
-    return counts

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 DATASET_NAME = "raw_marketo"
 PIPELINE_NAME = "onefunnel_marketo"
+# history backfills (activity-date windows) run under their own pipeline: the nightly cursor never moves
+BACKFILL_PIPELINE_NAME = "onefunnel_marketo_backfill"
+# source-state key set when the daily quota (607) stopped a run: the runner raises after the load
+QUOTA_STATE_KEY = "quota_exhausted"
 # The first run reads activities from here (Marketo keeps 90 days of activities for most types on a
 # standard subscription; older history is only what the instance still holds).
 DEFAULT_INITIAL_SINCE = "2000-01-01T00:00:00Z"

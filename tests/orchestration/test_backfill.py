@@ -37,12 +37,12 @@ def test_backfill_sources_follow_onefunnel_sources(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.delenv("ONEFUNNEL_SOURCES", raising=False)
     assert backfill_sources() == ["salesforce"]  # the default stack, as before
-    monkeypatch.setenv("ONEFUNNEL_SOURCES", "hubspot, marketo,Salesforce")
-    assert backfill_sources() == ["salesforce", "hubspot"]
-    assert "marketo has no history partitions, skipped" in capsys.readouterr().out
+    monkeypatch.setenv("ONEFUNNEL_SOURCES", "hubspot, marketo,Salesforce,ad_spend,product_events,crm_x")
+    assert backfill_sources() == ["salesforce", "hubspot", "marketo", "ad_spend", "product_events"]
+    assert "crm_x has no history partitions, skipped" in capsys.readouterr().out
     assert backfill_sources(["hubspot"]) == ["hubspot"]
-    with pytest.raises(ValueError, match="no history backfill for marketo"):
-        backfill_sources(["marketo"])
+    with pytest.raises(ValueError, match="no history backfill for crm_x"):
+        backfill_sources(["crm_x"])
 
 
 def test_make_backfill_cli_covers_every_enabled_source(
