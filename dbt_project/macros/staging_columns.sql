@@ -41,23 +41,44 @@
 {%- endmacro %}
 
 {#-
-    Keep the latest version of each record (greatest system_modstamp, then latest dlt load) and drop
+    Keep the latest version of each record (greatest version_column, then latest dlt load) and drop
     deleted records (after picking the latest version, so a deletion wins over older live versions).
-    relation_sql: a CTE name holding the typed columns plus _dlt_load_id.
+    cte_name: a CTE holding the typed columns plus _dlt_load_id. version_column none: the latest load wins.
 -#}
-{% macro dedupe_latest(cte_name, id_column='id', has_is_deleted=true) -%}
+{% macro dedupe_latest(cte_name, id_column='id', has_is_deleted=true, version_column='system_modstamp') -%}
     select *
     from (
         select
             {{ cte_name }}.*,
             row_number() over (
                 partition by {{ id_column }}
-                order by system_modstamp desc nulls last, _dlt_load_id desc nulls last
+                order by {% if version_column %}{{ version_column }} desc nulls last, {% endif -%}
+                _dlt_load_id desc nulls last
             ) as _version_rank
         from {{ cte_name }}
     ) as ranked
     where _version_rank = 1
     {%- if has_is_deleted %}
         and not coalesce(is_deleted, false)
+    {%- endif %}
+{%- endmacro %}
+
+{#- A source table that a connector creates only once it has rows (deletions, tags, costs): its relation,
+    or none when it does not exist (yet). -#}
+{% macro optional_source(source_name, table_name) -%}
+    {%- set relation = source(source_name, table_name) -%}
+    {{- return(adapter.get_relation(database=relation.database, schema=relation.schema, identifier=relation.identifier) if execute else none) -}}
+{%- endmacro %}
+
+{#- The distinct ids in column_name of an optional source table (as id_alias, strings); no rows when the
+    table does not exist. -#}
+{% macro optional_source_ids(source_name, table_name, column_name, id_alias=none) -%}
+    {%- set alias = id_alias or column_name -%}
+    {%- if optional_source(source_name, table_name) is not none %}
+        select distinct cast({{ column_name }} as {{ dbt.type_string() }}) as {{ alias }}
+        from {{ source(source_name, table_name) }}
+    {%- else %}
+        select cast(null as {{ dbt.type_string() }}) as {{ alias }}
+        where false
     {%- endif %}
 {%- endmacro %}

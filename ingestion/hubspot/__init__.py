@@ -20,7 +20,15 @@ from dlt.extract.resource import DltResource
 from ingestion.hubspot import settings
 from ingestion.hubspot.crm import crm_resource
 from ingestion.hubspot.helpers import HubSpotAuthError, HubSpotClient, HubSpotError, HubSpotSchemaError
-from ingestion.hubspot.marketing import campaigns, email_events, form_submissions, forms, owners, pipelines
+from ingestion.hubspot.marketing import (
+    campaign_spend_items,
+    campaigns,
+    email_events,
+    form_submissions,
+    forms,
+    owners,
+    pipelines,
+)
 from ingestion.hubspot.properties import parse_datetime, type_key
 
 __all__ = [
@@ -32,7 +40,7 @@ __all__ = [
     "hubspot_source",
 ]
 
-MARKETING_RESOURCES = ("campaigns", "forms", "form_submissions", "email_events")
+MARKETING_RESOURCES = ("campaigns", "campaign_spend_items", "forms", "form_submissions", "email_events")
 
 
 @configspec
@@ -95,6 +103,7 @@ def hubspot_source(
     if include_marketing:
         resources += [
             campaigns(client),
+            campaign_spend_items(client),
             forms(client),
             form_submissions(client, window),
             email_events(client, initial_ms, window),

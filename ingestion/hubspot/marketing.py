@@ -1,5 +1,5 @@
-"""Reference and marketing resources: owners, deal pipelines and stages, campaigns, forms, submissions,
-email events."""
+"""Reference and marketing resources: owners, deal pipelines and stages, campaigns and their spend items,
+forms, submissions, email events."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 import dlt
 from dlt.extract.resource import DltResource
 
 from ingestion.hubspot import settings
-from ingestion.hubspot.helpers import HubSpotClient
+from ingestion.hubspot.helpers import HubSpotClient, HubSpotError
 from ingestion.hubspot.properties import parse_datetime
 
 CAMPAIGN_PROPERTIES = (
@@ -157,6 +158,114 @@ def campaigns(client: HubSpotClient) -> DltResource:
             "updated_at": ts(),
         },
     )
+
+
+def campaign_spend_items(client: HubSpotClient) -> DltResource:
+    """Spend items of every campaign, merged on (campaign_id, id).
+
+    HubSpot lists a campaign's spend items only in ``GET /marketing/v3/campaigns/{campaignGuid}/budget/totals``
+    (``spendItems`` [{id, name, amount, order, createdAt, updatedAt, description}] and the campaign's
+    ``currencyCode``; no paging, no date filter), so each run pages the campaign list and reads that once
+    per campaign. Spend items carry no spend date: the warehouse spreads a campaign's spend over the
+    campaign's days (``int_hubspot__campaigns``, ``int_spend_daily``), like a CRM campaign's actual cost.
+
+    Only new or changed items (``updatedAt`` differs from the last run's, kept in source state) are
+    written; an item that is gone (deleted, or its campaign deleted: ``budget/totals`` answers 404) is
+    written once more with ``is_deleted = true`` and ``deleted_at`` (the API keeps no trace of deleted
+    items, so that row's other values are null). An amount that is not a number is kept with amount null
+    and a ``quarantine_reason``, never dropped.
+    """
+
+    def rows() -> Iterator[list[dict[str, Any]]]:
+        state = dlt.current.source_state()
+        known: dict[str, dict[str, int | None]] = state.get("campaign_spend_items", {})
+        current: dict[str, dict[str, int | None]] = {}
+        params = {"limit": settings.LIST_PAGE_LIMIT, "properties": "hs_name"}
+        for page in client.pages("/marketing/v3/campaigns", "campaigns", params):
+            out = []
+            for campaign in page:
+                cid = str(campaign["id"])
+                totals = _budget_totals(client, cid)
+                if totals is None:
+                    continue  # deleted since the list was read: its known items are marked deleted below
+                items = current.setdefault(cid, {})
+                for item in totals["spendItems"]:
+                    row = _spend_item(cid, item, totals.get("currencyCode"))
+                    updated = item.get("updatedAt")
+                    items[row["id"]] = None if updated in (None, "") else int(updated)
+                    if updated in (None, "") or known.get(cid, {}).get(row["id"]) != int(updated):
+                        out.append(row)
+            if out:
+                yield out
+        gone_at = dt.datetime.now(dt.UTC)
+        gone = [
+            {"campaign_id": cid, "id": sid, "is_deleted": True, "deleted_at": gone_at}
+            for cid, ids in sorted(known.items())
+            for sid in sorted(ids)
+            if sid not in current.get(cid, {})
+        ]
+        if gone:
+            yield gone
+        state["campaign_spend_items"] = current
+
+    return dlt.resource(
+        rows,
+        name="campaign_spend_items",
+        write_disposition="merge",
+        primary_key=["campaign_id", "id"],
+        columns={
+            "amount": {"data_type": "decimal"},
+            "item_order": {"data_type": "bigint"},
+            "is_deleted": {"data_type": "bool"},
+            "quarantine_reason": {"data_type": "text"},
+            "created_at": ts(),
+            "updated_at": ts(),
+            "deleted_at": ts(),
+        },
+    )
+
+
+def _budget_totals(client: HubSpotClient, campaign_id: str) -> dict[str, Any] | None:
+    """A campaign's ``budget/totals`` (shape checked), or None when the campaign no longer exists (404)."""
+    what = f"campaign {campaign_id} budget totals"
+    try:
+        totals = client.request("GET", f"/marketing/v3/campaigns/{campaign_id}/budget/totals", what)
+    except HubSpotError as e:
+        if e.status == 404:
+            return None
+        raise
+    if not isinstance(totals, dict) or not isinstance(totals.get("spendItems", []), list):
+        raise HubSpotError(f"HubSpot {what}: unexpected response shape (no 'spendItems' list)")
+    return {**totals, "spendItems": totals.get("spendItems") or []}
+
+
+def _spend_item(campaign_id: str, item: dict[str, Any], currency: str | None) -> dict[str, Any]:
+    if "id" not in item:
+        raise HubSpotError(f"HubSpot campaign {campaign_id} budget totals: a spend item has no id")
+    amount, reason = None, None
+    raw = item.get("amount")
+    try:
+        if isinstance(raw, bool):
+            raise ValueError
+        amount = Decimal(str(raw))
+        if not amount.is_finite():
+            raise ValueError
+    except (ValueError, ArithmeticError):
+        amount, reason = None, f"amount is not a number: {raw!r}"
+    return {
+        "campaign_id": campaign_id,
+        "id": str(item["id"]),
+        "name": item.get("name"),
+        "description": item.get("description"),
+        "amount": amount,
+        "currency_code": currency,
+        "item_order": item.get("order"),
+        "created_at": _ms_time(item.get("createdAt")),
+        "updated_at": _ms_time(item.get("updatedAt")),
+        "is_deleted": False,
+        "deleted_at": None,
+        "quarantine_reason": reason,
+    }
 
 
 def _forms(client: HubSpotClient) -> list[dict[str, Any]]:

@@ -1,7 +1,8 @@
 """An in-memory HubSpot portal: CRM records with property history, definitions, associations, marketing.
 
 The HubSpot emulator serves it; ``hubspot_shapes.portal_from_org`` fills it from the sandbox company.
-Every property value is held as HubSpot sends it: a string or ``None``.
+Every property value is held as HubSpot sends it: a string or ``None``. Campaign budget and spend items
+(``budget/totals``) are held per campaign guid as the API sends them (amounts are JSON numbers, times epoch ms).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 CRM_OBJECTS: tuple[str, ...] = ("contacts", "companies", "deals")
@@ -125,6 +127,8 @@ class HubSpotPortal:
         self.owners: list[dict[str, Any]] = []
         self.pipelines: list[dict[str, Any]] = []
         self.campaigns: list[dict[str, Any]] = []
+        # campaign guid -> {"currencyCode", "budgetItems", "spendItems"} (items as the API sends them)
+        self.campaign_budgets: dict[str, dict[str, Any]] = {}
         self.forms: list[dict[str, Any]] = []
         self.submissions: dict[str, list[dict[str, Any]]] = {}  # form guid -> newest first
         self.email_events: list[dict[str, Any]] = []  # oldest first
@@ -217,6 +221,67 @@ class HubSpotPortal:
         self.version += 1
         for rid, value in values.items():
             self.update(obj, rid, {name: value})
+
+    # campaign budget and spend --------------------------------------------------------------------
+    def budget_totals(self, campaign_id: str) -> dict[str, Any] | None:
+        """``GET /marketing/v3/campaigns/{campaignGuid}/budget/totals`` of a campaign, None when unknown."""
+        with self.lock:
+            if not any(c["id"] == campaign_id for c in self.campaigns):
+                return None
+            budget = self.campaign_budgets.get(campaign_id) or {}
+            budget_items = [dict(i) for i in budget.get("budgetItems", [])]
+            spend_items = [dict(i) for i in budget.get("spendItems", [])]
+        budget_total = sum((Decimal(str(i["amount"])) for i in budget_items), Decimal(0))
+        spend_total = sum((Decimal(str(i["amount"])) for i in spend_items), Decimal(0))
+        return {
+            "budgetItems": budget_items,
+            "spendItems": spend_items,
+            "currencyCode": budget.get("currencyCode"),
+            "budgetTotal": float(budget_total),
+            "spendTotal": float(spend_total),
+            "remainingBudget": float(budget_total - spend_total),
+        }
+
+    def add_spend_item(
+        self, campaign_id: str, amount: Decimal | str, name: str, at: dt.datetime | None = None
+    ) -> dict[str, Any]:
+        """A user adds a spend item to a campaign now (its ``order`` follows the campaign's newest item)."""
+        now = at or self.tick()
+        with self.lock:
+            self._next_id += 1
+            budget = self.campaign_budgets.setdefault(
+                campaign_id, {"currencyCode": None, "budgetItems": [], "spendItems": []}
+            )
+            item = {
+                "id": str(self._next_id),
+                "name": name,
+                "amount": float(Decimal(str(amount))),
+                "order": len(budget["spendItems"]),
+                "createdAt": epoch_ms(now),
+                "updatedAt": epoch_ms(now),
+            }
+            budget["spendItems"].append(item)
+            self.version += 1
+            return item
+
+    def update_spend_item(
+        self, campaign_id: str, spend_id: str, amount: Decimal | str, at: dt.datetime | None = None
+    ) -> dict[str, Any]:
+        """A user changes a spend item's amount now (``updatedAt`` moves)."""
+        now = at or self.tick()
+        with self.lock:
+            item = next(i for i in self.campaign_budgets[campaign_id]["spendItems"] if i["id"] == spend_id)
+            item["amount"] = float(Decimal(str(amount)))
+            item["updatedAt"] = epoch_ms(now)
+            self.version += 1
+            return item
+
+    def delete_spend_item(self, campaign_id: str, spend_id: str) -> None:
+        """A user deletes a spend item: it leaves ``budget/totals`` (the API keeps no trace of it)."""
+        with self.lock:
+            items = self.campaign_budgets[campaign_id]["spendItems"]
+            items[:] = [i for i in items if i["id"] != spend_id]
+            self.version += 1
 
     def expected_rows(self, obj: str) -> dict[str, dict[str, Any]]:
         """What a full load must hold: per id, the properties plus ``archived``."""

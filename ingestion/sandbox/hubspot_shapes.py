@@ -2,17 +2,19 @@
 
 Accounts -> companies; contacts and unconverted leads -> contacts with ``lifecyclestage``; opportunities
 -> deals (stage ids of one pipeline); OpportunityHistory -> ``dealstage`` history; contact roles ->
-labelled contact-deal associations; campaigns -> marketing campaigns; responded members of email
+labelled contact-deal associations; campaigns -> marketing campaigns, their budgeted cost -> a budget
+item and their actual cost -> spend items (``campaign_spend_items``); responded members of email
 campaigns -> marketing email events, of other campaigns -> form submissions. Deleted -> archived.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import hashlib
 import uuid
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ingestion.sandbox.hubspot_portal import (
@@ -38,6 +40,7 @@ DEAL_STAGES: dict[str, tuple[str, str, bool]] = {
     "Closed Lost": ("closedlost", "0.0", True),
 }
 PIPELINE_ID = "default"
+CENT = Decimal("0.01")
 # USER_DEFINED contact-deal association labels (the contact roles)
 ROLE_TYPE_IDS: dict[str, int] = {
     "Decision Maker": 101,
@@ -450,6 +453,7 @@ def _marketing(portal: HubSpotPortal, org: SalesforceOrg) -> None:
                 },
             }
         )
+        portal.campaign_budgets[cid] = campaign_budget(c)
         if c["Type"] == "Email":
             email_ids[c["Id"]] = int(hs_id(c["Id"], 0)) % 10**9
         else:
@@ -490,6 +494,71 @@ def _marketing(portal: HubSpotPortal, org: SalesforceOrg) -> None:
     for form in portal.submissions.values():
         form.sort(key=lambda s: -s["submittedAt"])
     portal.email_events.sort(key=lambda e: (e["created"], e["id"]))
+
+
+def campaign_spend_items(campaign: dict[str, Any]) -> list[dict[str, Any]]:
+    """The campaign's actual cost as HubSpot spend items: one item per calendar month the campaign runs
+    (as a marketer enters the month's invoices), each the cost of its days to the cent, the last month
+    taking the rest, so the items sum to exactly the actual cost. No actual cost: no items. Items are
+    entered when the campaign is created (``createdAt`` a minute apart, ``order`` 0 the oldest) and last
+    updated at the campaign's last modification."""
+    cost = campaign["ActualCost"]
+    if cost is None:
+        return []
+    start = campaign["StartDate"] or campaign["CreatedDate"].astimezone(dt.UTC).date()
+    end = campaign["EndDate"] if campaign["EndDate"] and campaign["EndDate"] >= start else start
+    months, day = [], start
+    while day <= end:
+        last = dt.date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+        months.append((day, (min(last, end) - day).days + 1))
+        day = last + dt.timedelta(days=1)
+    total_days = sum(days for _, days in months)
+    items, spent = [], Decimal(0)
+    for i, (first, days) in enumerate(months):
+        part = (
+            Decimal(cost) - spent
+            if i == len(months) - 1
+            else (Decimal(cost) * days / total_days).quantize(CENT, ROUND_HALF_UP)
+        )
+        spent += part
+        created = campaign["CreatedDate"] + dt.timedelta(minutes=i)
+        items.append(
+            {
+                "id": hs_id(f"{campaign['Id']}:spend:{i}", 50_000_000_000),
+                "name": f"{campaign['Name']} - {first:%b %Y}",
+                "description": f"{days} days from {first.isoformat()}",
+                "amount": float(part),
+                "order": i,
+                "createdAt": epoch_ms(created),
+                "updatedAt": epoch_ms(max(created, campaign["SystemModstamp"])),
+            }
+        )
+    return items
+
+
+def campaign_budget(campaign: dict[str, Any]) -> dict[str, Any]:
+    """What ``budget/totals`` holds for the campaign: its budgeted cost as one budget item, its actual cost
+    as spend items (``campaign_spend_items``), in the campaign's currency."""
+    budget = campaign["BudgetedCost"]
+    budget_items = (
+        []
+        if budget is None
+        else [
+            {
+                "id": hs_id(f"{campaign['Id']}:budget", 50_000_000_000),
+                "name": f"{campaign['Name']} budget",
+                "amount": float(budget),
+                "order": 0,
+                "createdAt": epoch_ms(campaign["CreatedDate"]),
+                "updatedAt": epoch_ms(campaign["CreatedDate"]),
+            }
+        ]
+    )
+    return {
+        "currencyCode": campaign["CurrencyIsoCode"],
+        "budgetItems": budget_items,
+        "spendItems": campaign_spend_items(campaign),
+    }
 
 
 def _responded_at(member: dict[str, Any]) -> dt.datetime:

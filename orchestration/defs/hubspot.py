@@ -24,6 +24,7 @@ HUBSPOT_TABLES: dict[str, str] = {
     "associations": "contact-deal, contact-company and deal-company associations with their labels",
     "property_quarantine": "property values that no longer parse as their loaded type (never coerced)",
     "campaigns": "marketing campaigns",
+    "campaign_spend_items": "campaign spend items (budget/totals), merged on (campaign_id, id); deleted kept with is_deleted = true",
     "forms": "marketing forms",
     "form_submissions": "form submissions",
     "email_events": "marketing email events",

@@ -6,9 +6,12 @@ HubSpot side by the HubSpot connector from the emulator), built once per profile
 and its headline marts compared with ``company.ground_truth()`` (plain Python over the Salesforce org,
 never SQL): persons and accounts, learned stage win rates, qualified and created pipeline per quarter,
 attributed pipeline per quarter, channel and model, funnel persons per stage and quarter, ending and net
-new ARR per quarter, NRR and GRR, new customers. The default ``salesforce`` profile is reconciled by the
-other ``test_*_ground_truth.py`` files. CAC is not reconciled on these stacks: HubSpot's campaign API read
-by the connector carries budgets, not actual costs, so campaign spend is out of scope there.
+new ARR per quarter, NRR and GRR, new customers, and CAC per quarter (marketing and sales-and-marketing
+spend, new customers, CAC, marketing CAC, cost per lead; channel-performance spend). The default
+``salesforce`` profile is reconciled by the other ``test_*_ground_truth.py`` files. Campaign spend comes
+from each stack's own marketing system: Salesforce campaign actual cost, HubSpot campaign spend items
+(``budget/totals``), Marketo program period costs; the ground truth spreads the Salesforce campaigns'
+actual cost, which each emulator serves in its own shape.
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ SELECT = [
     "+fct_account_funnel",
     "+fct_revenue_retention",
     "+fct_cac",
+    "+fct_channel_performance",
+    "+dim_campaigns",
+    "+int_users_unioned",
 ]
 
 
@@ -196,3 +202,68 @@ def test_revenue(stack):
     assert cohort == truth["retention_cohort_as_of"]["customers"]
     assert nrr == pytest.approx(truth["nrr_as_of"], abs=1e-6)
     assert grr == pytest.approx(truth["grr_as_of"], abs=1e-6)
+
+
+def test_cac(stack):
+    """CAC per quarter to the cent: spend from the stack's marketing system, customers from its CRM. Marketing
+    CAC and cost per lead are computed here from the ground truth's spend, customers and known persons."""
+    _, con, truth = stack
+    cac = {
+        r[0]: r[1:]
+        for r in con.sql(
+            "select period_label, new_customer_count, new_person_count, marketing_spend_amount, "
+            "sales_marketing_spend_amount, cac_amount, marketing_cac_amount, cost_per_lead_amount "
+            "from marts.fct_cac where period_grain = 'quarter'"
+        ).fetchall()
+    }
+    marketing_truth = truth["marketing_spend_by_quarter"]
+    assert any(Decimal(v) > 0 for v in marketing_truth.values()), "the sandbox should spend on campaigns"
+    assert set(truth["cac_by_quarter"]) <= set(cac)
+    known = truth["funnel_persons_by_quarter"]["known"]
+    for label, row in cac.items():
+        customers, persons, marketing, total, got_cac, got_marketing_cac, got_cpl = row
+        expected_marketing = Decimal(marketing_truth.get(label, "0"))
+        assert abs(marketing - expected_marketing) <= CENT, (label, marketing, expected_marketing)
+        expected_total = Decimal(truth["sales_marketing_spend_by_quarter"].get(label, "0"))
+        assert abs(total - expected_total) <= CENT, (label, total, expected_total)
+        assert customers == truth["new_customers_by_quarter"].get(label, 0), label
+        assert persons == known.get(label, 0), label
+        expected_cac = truth["cac_by_quarter"].get(label)
+        assert (got_cac is None) == (expected_cac is None), label
+        if expected_cac is not None:
+            assert abs(got_cac - Decimal(expected_cac)) <= CENT, (label, got_cac, expected_cac)
+        if customers:
+            assert abs(got_marketing_cac - expected_marketing / customers) <= CENT, label
+        else:
+            assert got_marketing_cac is None, label
+        if persons:
+            assert abs(got_cpl - expected_marketing / persons) <= CENT, (label, got_cpl)
+        else:
+            assert got_cpl is None, label
+
+
+def test_channel_spend_and_campaign_costs(stack):
+    """fct_channel_performance spends what fct_cac spends, quarter by quarter (quarters wholly before the
+    as-of quarter: channel performance also shows the scheduled spend of running campaigns after it); and
+    the data-quality rule campaigns_without_cost lists no campaign (every sandbox campaign has a cost)."""
+    from data_quality.suites.attribution_health import marketing_rules
+
+    _, con, truth = stack
+    as_of = truth["as_of_date"]
+    as_of_quarter = f"{as_of[:4]}-Q{(int(as_of[5:7]) - 1) // 3 + 1}"
+    rows = con.sql(
+        "select period_label, sum(spend_amount), count(*) from marts.fct_channel_performance "
+        "where period_grain = 'quarter' and attribution_model = 'linear' group by period_label"
+    ).fetchall()
+    channel_spend = {label: (amount, n) for label, amount, n in rows}
+    checked = 0
+    for label, amount in truth["marketing_spend_by_quarter"].items():
+        if label >= as_of_quarter or Decimal(amount) == 0:
+            continue
+        got, campaigns = channel_spend[label]
+        assert abs(got - Decimal(amount)) <= CENT * campaigns, (label, got, amount)  # rounded per campaign
+        checked += 1
+    assert checked, "some quarter before the as-of quarter should have spend"
+    assert con.sql("select count(*) from marts.dim_campaigns").fetchone()[0] > 0
+    rule = next(r for r in marketing_rules() if r.name == "campaigns_without_cost")
+    assert con.sql(rule.worklist_sql).fetchall() == []

@@ -2,103 +2,70 @@
 -- Salesforce campaigns (when var salesforce_campaigns_enabled), HubSpot marketing campaigns
 -- (int_hubspot__campaigns) and Marketo programs (int_marketo__campaigns). campaign_id is the source's id;
 -- linked_salesforce_campaign_id is the Salesforce campaign a marketing-platform program syncs to.
--- Columns a source does not have are null (HubSpot has no actual cost).
-{%- set sources = [] %}
-{%- if var('salesforce_enabled', true) and var('salesforce_campaigns_enabled', true) %}
-    {%- do sources.append('salesforce') %}
-{%- endif %}
-{%- if var('hubspot_enabled', false) %}{% do sources.append('hubspot') %}{% endif %}
-{%- if var('marketo_enabled', false) %}{% do sources.append('marketo') %}{% endif %}
-{%- if not sources %}
-    {{ exceptions.raise_compiler_error("int_campaigns_unioned: no marketing source is enabled") }}
-{%- endif %}
+-- Columns a source does not have are null (HubSpot's actual cost is the sum of its spend items).
+{%- set sources = enabled_marketing_sources('int_campaigns_unioned') %}
+{%- set source_models = {
+    'salesforce': 'stg_salesforce__campaigns',
+    'hubspot': 'int_hubspot__campaigns',
+    'marketo': 'int_marketo__campaigns',
+} %}
+{#- The contract, in order. Each source selects its own column of the same name, except where its entry in
+    source_expressions says otherwise. -#}
+{%- set columns = [
+    'campaign_id',
+    'source_system',
+    'parent_campaign_id',
+    'owner_id',
+    'campaign_name',
+    'campaign_type',
+    'campaign_status',
+    'currency_code',
+    'is_active',
+    'budgeted_cost',
+    'actual_cost',
+    'start_date',
+    'end_date',
+    'created_at',
+    'last_modified_at',
+    'system_modified_at',
+    'linked_salesforce_campaign_id',
+] %}
+{%- set null_string = 'cast(null as ' ~ dbt.type_string() ~ ')' %}
+{%- set source_expressions = {
+    'salesforce': {
+        'source_system': "'salesforce'",
+        'linked_salesforce_campaign_id': null_string,
+    },
+    'hubspot': {
+        'parent_campaign_id': null_string,
+        'owner_id': null_string,
+        'is_active': "coalesce(lower(campaign_status) = 'active', false)",
+        'system_modified_at': 'last_modified_at',
+    },
+    'marketo': {
+        'parent_campaign_id': null_string,
+        'owner_id': null_string,
+        'campaign_status': null_string,
+        'is_active': 'cast(null as ' ~ dbt.type_boolean() ~ ')',
+        'last_modified_at': 'created_at',
+        'system_modified_at': 'created_at',
+    },
+} %}
 with
 
-{% if 'salesforce' in sources -%}
-    salesforce_campaigns as (
+{% for source in sources -%}
+    {{ source }}_campaigns as (
 
         select
-            campaign_id,
-            'salesforce' as source_system,
-            parent_campaign_id,
-            owner_id,
-            campaign_name,
-            campaign_type,
-            campaign_status,
-            currency_code,
-            is_active,
-            budgeted_cost,
-            actual_cost,
-            start_date,
-            end_date,
-            created_at,
-            last_modified_at,
-            system_modified_at,
-            cast(null as {{ dbt.type_string() }}) as linked_salesforce_campaign_id
-        from {{ ref('stg_salesforce__campaigns') }}
+            {{- contract_columns(columns, source_expressions[source]) | indent(4) }}
+        from {{ ref(source_models[source]) }}
 
     ),
 
-{% endif -%}
-{% if 'hubspot' in sources -%}
-    hubspot_campaigns as (
-
-        select
-            campaign_id,
-            source_system,
-            cast(null as {{ dbt.type_string() }}) as parent_campaign_id,
-            cast(null as {{ dbt.type_string() }}) as owner_id,
-            campaign_name,
-            campaign_type,
-            campaign_status,
-            currency_code,
-            coalesce(lower(campaign_status) = 'active', false) as is_active,
-            budgeted_cost,
-            actual_cost,
-            start_date,
-            end_date,
-            created_at,
-            last_modified_at,
-            last_modified_at as system_modified_at,
-            linked_salesforce_campaign_id
-        from {{ ref('int_hubspot__campaigns') }}
-
-    ),
-
-{% endif -%}
-{% if 'marketo' in sources -%}
-    marketo_campaigns as (
-
-        select
-            campaign_id,
-            source_system,
-            cast(null as {{ dbt.type_string() }}) as parent_campaign_id,
-            cast(null as {{ dbt.type_string() }}) as owner_id,
-            campaign_name,
-            campaign_type,
-            cast(null as {{ dbt.type_string() }}) as campaign_status,
-            currency_code,
-            cast(null as {{ dbt.type_boolean() }}) as is_active,
-            budgeted_cost,
-            actual_cost,
-            start_date,
-            end_date,
-            created_at,
-            created_at as last_modified_at,
-            created_at as system_modified_at,
-            linked_salesforce_campaign_id
-        from {{ ref('int_marketo__campaigns') }}
-
-    ),
-
-{% endif -%}
+{% endfor -%}
 final as (
 
-    {% for source in sources -%}
-        select * from {{ source }}_campaigns
-        {% if not loop.last %}union all
-        {% endif -%}
-    {%- endfor %}
+    {{- union_source_ctes(sources, '_campaigns') }}
 
 )
 

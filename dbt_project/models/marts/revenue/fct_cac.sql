@@ -1,13 +1,22 @@
 -- Customer acquisition cost per calendar month and quarter (contract "CAC", "Cost per lead").
--- Marketing spend = int_spend_daily (CRM campaign actual cost spread over the campaign's days, ad
--- platforms when enabled) on or before as_of_date. Sales and marketing spend = marketing spend + the
--- other S&M costs of seed sales_and_marketing_costs (salaries, tools; one amount per month and category).
+-- Marketing spend = int_spend_daily (CRM campaign actual cost, HubSpot campaign spend items or Marketo
+-- period costs, spread over the campaign's days; ad platforms when enabled) on or before as_of_date.
+-- Sales and marketing spend = marketing spend + the other S&M costs of seed sales_and_marketing_costs
+-- (salaries, tools; one amount per month and category).
 -- New customers = accounts whose first won new-business opportunity closes in the period; new persons =
 -- dim_persons created in the period. CAC = S&M spend / new customers, marketing CAC = marketing spend /
 -- new customers, cost per lead = marketing spend / new persons (beside CAC, never instead of it);
 -- each null when its denominator is 0. Periods run from the first month with any of these through the
 -- month (quarter) containing as_of_date, zero-filled. Amounts summed unrounded, rounded at the end.
 {%- set as_of = as_of_date(var('as_of_date', '')) %}
+{#- The monthly inputs: the CTE, its date column and its measure per month (only dates on or before as_of_date
+    count). -#}
+{%- set inputs = [
+    {'cte': 'spend', 'date': 'spend_date', 'aggregate': 'sum(spend_amount)', 'measure': 'marketing_spend_amount'},
+    {'cte': 'other_costs', 'date': 'cost_month', 'aggregate': 'sum(amount)', 'measure': 'other_cost_amount'},
+    {'cte': 'customers', 'date': 'acquired_date', 'aggregate': 'count(*)', 'measure': 'new_customer_count'},
+    {'cte': 'persons', 'date': 'created_at', 'aggregate': 'count(*)', 'measure': 'new_person_count'},
+] %}
 
 with
 
@@ -35,60 +44,29 @@ persons as (
 
 ),
 
-spend_monthly as (
+{% for input in inputs -%}
+    {{ input.cte }}_monthly as (
 
-    select
-        cast({{ dbt.date_trunc('month', 'spend_date') }} as date) as month_start,
-        sum(spend_amount) as marketing_spend_amount
-    from spend
-    where spend_date <= {{ as_of }}
-    group by cast({{ dbt.date_trunc('month', 'spend_date') }} as date)
+        select
+            cast({{ dbt.date_trunc('month', input.date) }} as date) as month_start,
+            {{ input.aggregate }} as {{ input.measure }}
+        from {{ input.cte }}
+        where cast({{ input.date }} as date) <= {{ as_of }}
+        group by cast({{ dbt.date_trunc('month', input.date) }} as date)
 
-),
+    ),
 
-other_costs_monthly as (
-
-    select
-        cast({{ dbt.date_trunc('month', 'cost_month') }} as date) as month_start,
-        sum(amount) as other_cost_amount
-    from other_costs
-    where cost_month <= {{ as_of }}
-    group by cast({{ dbt.date_trunc('month', 'cost_month') }} as date)
-
-),
-
-customers_monthly as (
-
-    select
-        cast({{ dbt.date_trunc('month', 'acquired_date') }} as date) as month_start,
-        count(*) as new_customer_count
-    from customers
-    group by cast({{ dbt.date_trunc('month', 'acquired_date') }} as date)
-
-),
-
-persons_monthly as (
-
-    select
-        cast({{ dbt.date_trunc('month', 'created_at') }} as date) as month_start,
-        count(*) as new_person_count
-    from persons
-    where cast(created_at as date) <= {{ as_of }}
-    group by cast({{ dbt.date_trunc('month', 'created_at') }} as date)
-
-),
-
+{% endfor -%}
 first_month as (
 
     select min(month_start) as first_month_start
     from (
-        select month_start from spend_monthly
-        union all
-        select month_start from other_costs_monthly
-        union all
-        select month_start from customers_monthly
-        union all
-        select month_start from persons_monthly
+        {%- for input in inputs %}
+            select month_start from {{ input.cte }}_monthly
+            {%- if not loop.last %}
+                union all
+            {%- endif %}
+        {%- endfor %}
     ) as activity_months
 
 ),
@@ -109,20 +87,15 @@ monthly as (
 
     select
         months.month_start,
-        cast({{ dbt.date_trunc('quarter', 'months.month_start') }} as date) as quarter_start,
-        coalesce(spend_monthly.marketing_spend_amount, 0) as marketing_spend_amount,
-        coalesce(other_costs_monthly.other_cost_amount, 0) as other_cost_amount,
-        coalesce(customers_monthly.new_customer_count, 0) as new_customer_count,
-        coalesce(persons_monthly.new_person_count, 0) as new_person_count
+        {%- for input in inputs %}
+            coalesce({{ input.cte }}_monthly.{{ input.measure }}, 0) as {{ input.measure }},
+        {%- endfor %}
+        cast({{ dbt.date_trunc('quarter', 'months.month_start') }} as date) as quarter_start
     from months
-    left join spend_monthly
-        on months.month_start = spend_monthly.month_start
-    left join other_costs_monthly
-        on months.month_start = other_costs_monthly.month_start
-    left join customers_monthly
-        on months.month_start = customers_monthly.month_start
-    left join persons_monthly
-        on months.month_start = persons_monthly.month_start
+    {%- for input in inputs %}
+        left join {{ input.cte }}_monthly
+            on months.month_start = {{ input.cte }}_monthly.month_start
+    {%- endfor %}
 
 ),
 
@@ -131,11 +104,10 @@ periods as (
     select
         'month' as period_grain,
         month_start as period_start,
-        cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'month_start')) }} as date) as period_end,
-        new_customer_count,
-        new_person_count,
-        marketing_spend_amount,
-        other_cost_amount
+        {{ period_end_date('month_start', 1) }} as period_end,
+        {%- for input in inputs %}
+            {{ input.measure }}{{ "," if not loop.last }}
+        {%- endfor %}
     from monthly
 
     union all
@@ -143,11 +115,10 @@ periods as (
     select
         'quarter' as period_grain,
         quarter_start as period_start,
-        cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 3, 'quarter_start')) }} as date) as period_end,
-        sum(new_customer_count) as new_customer_count,
-        sum(new_person_count) as new_person_count,
-        sum(marketing_spend_amount) as marketing_spend_amount,
-        sum(other_cost_amount) as other_cost_amount
+        {{ period_end_date('quarter_start', 3) }} as period_end,
+        {%- for input in inputs %}
+            sum({{ input.measure }}) as {{ input.measure }}{{ "," if not loop.last }}
+        {%- endfor %}
     from monthly
     group by quarter_start
 
