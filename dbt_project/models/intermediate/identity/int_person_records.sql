@@ -37,10 +37,11 @@ with
 
     ),
 
-    records as (
+    crm_records as (
 
         select
             contact_keys.person_key,
+            'salesforce' as source_system,
             'contact' as record_type,
             contacts.contact_id as record_id,
             contacts.account_id as crm_account_id,
@@ -64,6 +65,7 @@ with
                 'email:' || {{ normalize_email('leads.email') }},
                 'lead:' || leads.lead_id
             ) as person_key,
+            'salesforce' as source_system,
             'lead' as record_type,
             leads.lead_id as record_id,
             leads.converted_account_id as crm_account_id,
@@ -83,25 +85,6 @@ with
 
     ),
 
-    crm_records as (
-
-        select
-            person_key,
-            'salesforce' as source_system,
-            record_type,
-            record_id,
-            crm_account_id,
-            owner_id,
-            email,
-            email_normalized,
-            buying_role,
-            lead_source,
-            is_converted_lead,
-            record_priority,
-            created_at
-        from records
-
-    ),
 {%- else %}
     hubspot_records as (
 
@@ -209,24 +192,12 @@ all_records as (
 
 ),
 
-
 final as (
 
+    -- all_records has every column of the contract, from person_key on, in order
     select
         {{ dbt.hash('person_key') }} as person_id,
-        person_key,
-        source_system,
-        record_type,
-        record_id,
-        crm_account_id,
-        owner_id,
-        email,
-        email_normalized,
-        buying_role,
-        lead_source,
-        is_converted_lead,
-        record_priority,
-        created_at
+        all_records.*
     from all_records
 
 )

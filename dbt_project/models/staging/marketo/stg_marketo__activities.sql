@@ -1,5 +1,4 @@
 {{ config(enabled=var('marketo_enabled', false)) }}
-{% set deleted_leads = adapter.get_relation(database=source('marketo', 'deleted_leads').database, schema=source('marketo', 'deleted_leads').schema, identifier=source('marketo', 'deleted_leads').identifier) if execute else none %}  -- noqa: TMP
 
 with
 
@@ -52,28 +51,13 @@ smart_campaigns as (
 
 deleted as (
 
-    {% if deleted_leads is not none %}
-        select distinct cast(lead_id as {{ dbt.type_string() }}) as lead_id
-        from {{ source('marketo', 'deleted_leads') }}
-    {% else %}
-        select cast(null as {{ dbt.type_string() }}) as lead_id
-        where false
-    {% endif %}
+    {{ optional_source_ids('marketo', 'deleted_leads', 'lead_id') }}
 
 ),
 
 latest as (
 
-    select *
-    from (
-        select
-            source.*,
-            row_number() over (
-                partition by source.marketo_guid order by source._dlt_load_id desc nulls last
-            ) as version_rank
-        from source
-    ) as ranked
-    where version_rank = 1
+    {{ dedupe_latest('source', 'marketo_guid', false, none) }}
 
 )
 

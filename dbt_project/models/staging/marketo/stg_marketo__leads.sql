@@ -1,5 +1,4 @@
 {{ config(enabled=var('marketo_enabled', false)) }}
-{% set deleted_leads = adapter.get_relation(database=source('marketo', 'deleted_leads').database, schema=source('marketo', 'deleted_leads').schema, identifier=source('marketo', 'deleted_leads').identifier) if execute else none %}  -- noqa: TMP
 
 with
 
@@ -32,37 +31,24 @@ source as (
 
 deleted as (
 
-    {% if deleted_leads is not none %}
-        select distinct cast(lead_id as {{ dbt.type_string() }}) as lead_id
-        from {{ source('marketo', 'deleted_leads') }}
-    {% else %}
-        select cast(null as {{ dbt.type_string() }}) as lead_id
-        where false
-    {% endif %}
+    {{ optional_source_ids('marketo', 'deleted_leads', 'lead_id') }}
 
 ),
 
 versions as (
 
-    select
-        source.*,
-        row_number() over (
-            partition by source.id
-            order by source.updated_at desc nulls last, source._dlt_load_id desc nulls last
-        ) as version_rank
-    from source
+    {{ dedupe_latest('source', 'id', false, 'updated_at') }}
 
 ),
 
 latest as (
 
+    -- deletions are applied after picking the latest version: a deleted lead stays deleted
     select versions.*
     from versions
     left join deleted
         on versions.id = deleted.lead_id
-    where
-        versions.version_rank = 1
-        and deleted.lead_id is null
+    where deleted.lead_id is null
 
 )
 

@@ -1,11 +1,10 @@
 {{ config(enabled=var('marketo_enabled', false)) }}
-{% set program_costs = adapter.get_relation(database=source('marketo', 'program_costs').database, schema=source('marketo', 'program_costs').schema, identifier=source('marketo', 'program_costs').identifier) if execute else none %}  -- noqa: TMP
 
 with
 
 costs as (
 
-    {% if program_costs is not none %}
+    {% if optional_source('marketo', 'program_costs') is not none %}
         select
             {{- staging_columns(source('marketo', 'program_costs'), [
                 {"name": "program_id", "type": "string"},

@@ -1,6 +1,4 @@
 {{ config(enabled=var('marketo_enabled', false)) }}
-{% set deleted_programs = adapter.get_relation(database=source('marketo', 'deleted_programs').database, schema=source('marketo', 'deleted_programs').schema, identifier=source('marketo', 'deleted_programs').identifier) if execute else none %}  -- noqa: TMP
-{% set program_tags = adapter.get_relation(database=source('marketo', 'program_tags').database, schema=source('marketo', 'program_tags').schema, identifier=source('marketo', 'program_tags').identifier) if execute else none %}  -- noqa: TMP
 
 with
 
@@ -27,7 +25,7 @@ source as (
 
 currencies as (
 
-    {% if program_tags is not none %}
+    {% if optional_source('marketo', 'program_tags') is not none %}
         select
             cast(program_id as {{ dbt.type_string() }}) as program_id,
             max(upper(trim(cast(tag_value as {{ dbt.type_string() }})))) as currency_code
@@ -45,29 +43,13 @@ currencies as (
 
 deleted as (
 
-    {% if deleted_programs is not none %}
-        select distinct cast(program_id as {{ dbt.type_string() }}) as program_id
-        from {{ source('marketo', 'deleted_programs') }}
-    {% else %}
-        select cast(null as {{ dbt.type_string() }}) as program_id
-        where false
-    {% endif %}
+    {{ optional_source_ids('marketo', 'deleted_programs', 'program_id') }}
 
 ),
 
 latest as (
 
-    select *
-    from (
-        select
-            source.*,
-            row_number() over (
-                partition by source.id
-                order by source.updated_at desc nulls last, source._dlt_load_id desc nulls last
-            ) as version_rank
-        from source
-    ) as ranked
-    where version_rank = 1
+    {{ dedupe_latest('source', 'id', false, 'updated_at') }}
 
 )
 
