@@ -25,6 +25,12 @@ def summary(report: SuiteReport) -> str:
         f"checks: {report.count('passed')} passed, {report.count('failed')} failed, "
         f"{report.count('error')} errored"
     )
+    if report.skipped:
+        lines.append(
+            f"skipped {len(report.skipped)} rule(s) on sources not enabled or not loaded: "
+            + ", ".join(report.skipped[:6])
+            + (", ..." if len(report.skipped) > 6 else "")
+        )
     lines.append(f"{'worklist rule':<36} {'open':>6} {'new':>6} {'closed':>6}")
     lines += [f"{g.rule:<36} {g.open_count:>6} {g.new_count:>6} {g.closed_count:>6}" for g in report.gaps]
     lines.append(f"report: {report.report_path}")

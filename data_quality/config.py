@@ -26,6 +26,15 @@ def warehouse_from_env() -> str:
     return os.environ.get("ONEFUNNEL_WAREHOUSE", "").strip() or DEFAULT_WAREHOUSE
 
 
+def datasets_from_env() -> set[str] | None:
+    """The raw datasets of the sources ``ONEFUNNEL_SOURCES`` enables (``hubspot`` -> ``raw_hubspot``);
+    None when the variable is unset (then the datasets present in the warehouse are checked)."""
+    raw = os.environ.get("ONEFUNNEL_SOURCES", "").strip()
+    if not raw:
+        return None
+    return {f"raw_{name.strip().lower()}" for name in raw.split(",") if name.strip()}
+
+
 def reports_dir_from_env() -> str:
     """``ONEFUNNEL_REPORTS_DIR`` (shared with orchestration) or ``reports``."""
     return os.environ.get("ONEFUNNEL_REPORTS_DIR", "").strip() or DEFAULT_REPORTS_DIR

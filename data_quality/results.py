@@ -84,6 +84,7 @@ class SuiteReport:
     gaps: list[GapSummary] = field(default_factory=list)
     report_path: str | None = None
     duration_s: float = 0.0
+    skipped: list[str] = field(default_factory=list)  # rules not run: their source is not enabled/loaded
 
     def count(self, status: Status) -> int:
         """Number of checks with ``status``."""

@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from data_quality.config import Config, load_config, reports_dir_from_env, warehouse_from_env
+from data_quality.config import (
+    Config,
+    datasets_from_env,
+    load_config,
+    reports_dir_from_env,
+    warehouse_from_env,
+)
 from data_quality.connection import Connection, connected
 from data_quality.results import CheckResult, SuiteReport
 from data_quality.rules import Rule
-from data_quality.suites import suite_names, suite_rules
+from data_quality.suites import for_datasets, rule_dataset, suite_names, suite_rules
+
+logger = logging.getLogger(__name__)
+
+
+def raw_datasets(conn: Connection) -> set[str]:
+    """The ``raw_*`` schemas present in the warehouse (the sources that have been loaded)."""
+    rows = conn.query("SELECT schema_name FROM information_schema.schemata")
+    return {name for (name,) in rows if name.startswith("raw_")}
 
 
 def run_rules(
@@ -62,15 +77,30 @@ def run_suites(
     warehouse = warehouse or warehouse_from_env()
     run_id = run_id or uuid.uuid4().hex
     run_at = datetime.now(UTC).replace(tzinfo=None)
-    selected = (
-        list(rules) if rules is not None else [r for s in suites or suite_names() for r in suite_rules(s)]
-    )
+    skipped: list[Rule] = []
     with connected(warehouse) as conn:
+        if rules is not None:
+            selected = list(rules)
+        else:  # the registered suites, on the raw datasets of the enabled (or else the loaded) sources
+            registered = [r for s in suites or suite_names() for r in suite_rules(s)]
+            selected, skipped = for_datasets(registered, datasets_from_env() or raw_datasets(conn))
+            if skipped:
+                names = sorted({rule_dataset(r) or "" for r in skipped})
+                logger.info(
+                    "data quality: %d rule(s) on %s skipped: source not enabled (ONEFUNNEL_SOURCES) or not loaded",
+                    len(skipped),
+                    ", ".join(names),
+                )
         results = run_rules(conn, selected, config)
         gaps = store.save_run(conn, results, run_id, run_at)
         worklist = store.open_gaps(conn)
     report = SuiteReport(
-        run_id=run_id, run_at=run_at, warehouse=_redact(warehouse), results=results, gaps=gaps
+        run_id=run_id,
+        run_at=run_at,
+        warehouse=_redact(warehouse),
+        results=results,
+        gaps=gaps,
+        skipped=[r.name for r in skipped],
     )
     path = Path(reports_dir or reports_dir_from_env()) / "data_quality" / "index.html"
     report.report_path = str(report_html.write(path, report, worklist))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 
 from data_quality.rules import Rule
 from data_quality.suites import (
@@ -38,3 +38,16 @@ def suite_rules(name: str) -> list[Rule]:
 def all_rules() -> list[Rule]:
     """Every registered rule, in run order."""
     return [rule for name in SUITES for rule in SUITES[name]()]
+
+
+def rule_dataset(rule: Rule) -> str | None:
+    """The raw dataset a rule reads (``raw_hubspot`` for ``raw_hubspot.deals``), None for marts rules."""
+    schema = rule.asset.split(".", 1)[0]
+    return schema if schema.startswith("raw_") else None
+
+
+def for_datasets(rules: Sequence[Rule], datasets: Collection[str]) -> tuple[list[Rule], list[Rule]]:
+    """``(kept, skipped)``: rules on raw datasets not in ``datasets`` are skipped (a source that is not
+    enabled has no raw tables to check); rules on marts are always kept."""
+    kept = [r for r in rules if rule_dataset(r) is None or rule_dataset(r) in datasets]
+    return kept, [r for r in rules if r not in kept]

@@ -14,7 +14,13 @@ from data_quality.rules import Param, Previous, Rule, metric_rule
 SUITE = "freshness"
 # raw dataset -> the table its freshness check is attached to (a Dagster asset). Orchestration registers
 # a rule only when its table is an asset, so a source that is switched off is not checked.
-SOURCES: dict[str, str] = {"raw_salesforce": "raw_salesforce.opportunity", "raw_hubspot": "raw_hubspot.deals"}
+SOURCES: dict[str, str] = {
+    "raw_salesforce": "raw_salesforce.opportunity",
+    "raw_hubspot": "raw_hubspot.deals",
+    "raw_marketo": "raw_marketo.activities",
+    "raw_ad_spend": "raw_ad_spend.daily_spend",
+    "raw_product_events": "raw_product_events.events",
+}
 RAW_TABLES = (
     "user",
     "account",
@@ -35,12 +41,21 @@ MART_TABLES = (
     "fct_touchpoints",
     "fct_pipeline",
 )
+# the raw tables of the other sources whose row count is watched (their main entities)
+OTHER_RAW_TABLES: dict[str, tuple[str, ...]] = {
+    "raw_hubspot": ("contacts", "companies", "deals", "owners", "associations"),
+    "raw_marketo": ("leads", "activities", "programs"),
+    "raw_ad_spend": ("daily_spend",),
+    "raw_product_events": ("events",),
+}
 STALE, DROP = "stale_source", "row_count_drop"
 
 
 def tables() -> list[str]:
     """Every table whose row count is watched (raw tables first)."""
-    return [f"raw_salesforce.{t}" for t in RAW_TABLES] + [f"marts.{t}" for t in MART_TABLES]
+    raw = [f"raw_salesforce.{t}" for t in RAW_TABLES]
+    raw += [f"{dataset}.{t}" for dataset, names in OTHER_RAW_TABLES.items() for t in names]
+    return raw + [f"marts.{t}" for t in MART_TABLES]
 
 
 def stale_rule(dataset: str, asset: str) -> Rule:

@@ -16,9 +16,10 @@ MART_KEYS = {
 }
 
 
-def key_rules(suite: str, table: str, key: str, family: str) -> list[Rule]:
-    """``<family>_not_null__<table>`` and ``<family>_unique__<table>`` (counted per key in the warehouse)."""
-    short = table.split(".")[-1]
+def key_rules(suite: str, table: str, key: str, family: str, short: str | None = None) -> list[Rule]:
+    """``<family>_not_null__<short>`` and ``<family>_unique__<short>`` (counted per key in the warehouse);
+    ``short`` defaults to the table's name without its schema."""
+    short = short or table.split(".")[-1]
     return [
         column_rule(
             f"{family}_not_null__{short}",
@@ -64,9 +65,24 @@ def _relationship(
     )
 
 
+# raw tables of the other sources -> the key dlt merges (or deduplicates) them on
+OTHER_RAW_KEYS: dict[str, str] = {
+    "raw_hubspot.contacts": "id",
+    "raw_hubspot.companies": "id",
+    "raw_hubspot.deals": "id",
+    "raw_marketo.leads": "id",
+    "raw_marketo.activities": "marketo_guid",
+    "raw_marketo.programs": "id",
+    "raw_product_events.events": "event_id",
+}
+
+
 def raw_rules() -> list[Rule]:
-    """Raw Salesforce tables: ``id`` (dlt merges on it) unique and not null."""
-    return [r for t in RAW_TABLES for r in key_rules(RAW_SUITE, f"raw_salesforce.{t}", "id", "raw_id")]
+    """Raw tables: the key dlt merges on (``id`` for Salesforce) unique and not null."""
+    rules = [r for t in RAW_TABLES for r in key_rules(RAW_SUITE, f"raw_salesforce.{t}", "id", "raw_id")]
+    for table, key in OTHER_RAW_KEYS.items():  # named with their dataset: raw_id_unique__raw_marketo__leads
+        rules += key_rules(RAW_SUITE, table, key, "raw_id", short=table.replace(".", "__"))
+    return rules
 
 
 def mart_rules() -> list[Rule]:

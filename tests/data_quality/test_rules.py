@@ -17,7 +17,7 @@ def test_every_rule_is_registered_with_metadata() -> None:
     for rule in registered:
         assert (
             rule.suite
-            and rule.asset.startswith(("marts.", "raw_salesforce.", "raw_hubspot."))
+            and rule.asset.startswith(("marts.", "raw_"))
             and rule.description
         )
         assert rule.severity in ("error", "warn")

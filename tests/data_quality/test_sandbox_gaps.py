@@ -17,7 +17,7 @@ from sandbox_pipeline import pipeline_env, run_nightly
 
 from data_quality import run_rules, run_suites
 from data_quality.connection import connected
-from data_quality.suites import all_rules
+from data_quality.suites import all_rules, for_datasets
 from ingestion.sandbox import generate_company
 from ingestion.sandbox.gaps import GAP_RULES, clean_company, inject_gaps
 
@@ -28,8 +28,8 @@ PERSON_RULES = {"persons_without_account", "persons_without_source", "invalid_em
 
 
 def _rules() -> list[Any]:
-    """Every rule whose table the sandbox run builds (it loads Salesforce only, not HubSpot)."""
-    return [r for r in all_rules() if not r.asset.startswith("raw_hubspot.")]
+    """Every rule whose table the sandbox run builds (it loads Salesforce only, no other source)."""
+    return for_datasets(all_rules(), {"raw_salesforce"})[0]
 
 
 def _evaluate(warehouse: Path) -> dict[str, Any]:
@@ -130,10 +130,36 @@ def test_row_count_drop_fails_and_blocks(runs: dict[str, Any], tmp_path: Path) -
         conn.execute("UPDATE raw_salesforce._dlt_loads SET inserted_at = inserted_at - INTERVAL 30 HOUR")
     from data_quality.suites import freshness
 
-    salesforce_only = [r for r in freshness.rules() if not r.asset.startswith("raw_hubspot.")]
+    salesforce_only = for_datasets(freshness.rules(), {"raw_salesforce"})[0]
     report = run_suites(str(warehouse), rules=salesforce_only, reports_dir=str(tmp_path))
     statuses = {r.rule: (r.status, r.severity) for r in report.results}
     assert statuses.pop("row_count_drop__marts__fct_touchpoints") == ("failed", "error")
     assert statuses.pop("stale_source__raw_salesforce") == ("failed", "warn")
     assert {s for s, _ in statuses.values()} == {"passed"}
     assert report.blocking
+
+
+def test_rules_of_sources_not_loaded_are_skipped_and_enabled_ones_are_not(
+    runs: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The CLI's default: rules on raw datasets of sources that are neither enabled nor loaded are skipped
+    (and named); a source that is enabled but never loaded is not skipped: its checks say so and block."""
+    warehouse = tmp_path / Path(runs["warehouse"]).name  # same name: dbt's views name their catalog
+    shutil.copy(runs["warehouse"], warehouse)
+    other = {"raw_hubspot", "raw_marketo", "raw_ad_spend", "raw_product_events"}
+    on_other = {r.name for r in all_rules() if r.asset.split(".")[0] in other}
+    assert {"stale_source__raw_hubspot", "raw_id_unique__raw_marketo__activities"} <= on_other
+
+    monkeypatch.delenv("ONEFUNNEL_SOURCES", raising=False)  # default: the datasets the warehouse has
+    report = run_suites(str(warehouse), reports_dir=str(tmp_path))
+    assert set(report.skipped) == on_other
+    assert not {r.rule for r in report.results} & on_other
+    assert "stale_source__raw_salesforce" in {r.rule for r in report.results}
+    assert not [r for r in report.results if r.status == "error"]
+
+    monkeypatch.setenv("ONEFUNNEL_SOURCES", "salesforce,hubspot")  # HubSpot enabled but never loaded
+    report = run_suites(str(warehouse), suites=["freshness"], reports_dir=str(tmp_path))
+    stale = report.result("stale_source__raw_hubspot")
+    assert stale.status == "error" and "raw_hubspot" in (stale.error or "")
+    assert report.blocking
+    assert not any(name.startswith("stale_source__raw_hubspot") for name in report.skipped)
