@@ -18,7 +18,30 @@ from dagster_dbt import DbtProject  # isort: skip
 
 @cache
 def dbt_project() -> DbtProject:
-    return DbtProject(project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR)
+    """The dbt project; its target directory is ``DBT_TARGET_PATH`` when set (as for dbt and dagster-dbt,
+    which copies ``partial_parse.msgpack`` from there into each run's own target directory)."""
+    import os
+
+    target = os.environ.get("DBT_TARGET_PATH", "").strip() or "target"
+    return DbtProject(
+        project_dir=settings.DBT_PROJECT_DIR, profiles_dir=settings.DBT_PROJECT_DIR, target_path=Path(target)
+    )
+
+
+def dbt_env() -> dict[str, str]:
+    """Environment variables that parse and build must share so a build reuses the prepared parse.
+
+    dbt re-parses the whole project when the rendered connection fields of the profile differ from the
+    parse's ("Unable to do partial parsing because profile has changed"): the DuckDB path is rendered
+    from ``ONEFUNNEL_WAREHOUSE``, so both get the same resolved (absolute) warehouse. The per-run as-of
+    date is not read at parse time at all (dbt_project.yml renders it only when executing).
+    """
+    return {"ONEFUNNEL_WAREHOUSE": settings.warehouse()}
+
+
+def dbt_target_args() -> list[str]:
+    """``--target`` of every dbt invocation (part of dbt's partial-parse check, with ``--vars``)."""
+    return ["--target", "postgres"] if settings.is_postgres() else []
 
 
 def dbt_vars() -> dict[str, object]:
@@ -87,9 +110,11 @@ def prepare_manifest() -> Path:
             "--target-path",
             str(work),
             "--quiet",
+            *dbt_target_args(),
             *dbt_vars_args(),
         ]
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=settings.REPO_ROOT)
+        env = {**os.environ, **dbt_env()}
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=settings.REPO_ROOT, env=env)
         if proc.returncode != 0:
             raise RuntimeError(
                 "dbt parse failed; fix the dbt project and run `make manifest`.\n" + proc.stdout + proc.stderr

@@ -9,7 +9,7 @@ from typing import Any
 import dagster as dg
 
 from orchestration import settings
-from orchestration.dbt_manifest import dbt_project, dbt_vars_args, ensure_manifest
+from orchestration.dbt_manifest import dbt_env, dbt_project, dbt_target_args, dbt_vars_args, ensure_manifest
 
 # after orchestration.dbt_manifest, which loads dagster_dbt without dbt-core (orchestration.dbt_import)
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets  # isort: skip
@@ -50,10 +50,11 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         dbt unit tests check SQL logic on fixed inputs, not data: they run in ``make test``
         (tests/dbt), not in every production run (dbt's advice; about a minute saved per run).
         """
-        # dbt runs from dbt_project/: hand it the resolved (absolute) warehouse, not a relative path.
-        os.environ["ONEFUNNEL_WAREHOUSE"] = settings.warehouse()
-        target = ["--target", "postgres"] if settings.is_postgres() else []
-        build = ["build", "--exclude-resource-type", "unit_test", *target, *dbt_vars_args()]
+        # dbt runs from dbt_project/: hand it the resolved (absolute) warehouse, not a relative path. The
+        # environment, --target and --vars are those of prepare_manifest's parse, so dbt reuses that parse
+        # (partial_parse.msgpack, copied by dagster-dbt) instead of parsing the project again.
+        os.environ.update(dbt_env())
+        build = ["build", "--exclude-resource-type", "unit_test", *dbt_target_args(), *dbt_vars_args()]
         yield from dbt.cli(build, context=context).stream()
 
     return onefunnel_dbt

@@ -1,6 +1,16 @@
--- Calendar periods of every grain in var('pipeline_period_grains') (week starts Monday, ISO), from
--- the period of the first opportunity creation to the period containing as_of_date. period_end is
--- inclusive; open pipeline is measured at period_start 00:00 UTC and at the day after period_end.
+-- Calendar periods of every grain in var('pipeline_period_grains') and always month and quarter (the
+-- grains of fct_pipeline); weeks start Monday (ISO). They run from the period of the first pipeline
+-- activity (opportunity creation or first qualification) to the period containing as_of_date, or to
+-- the period of the last activity when that is later, so no created or qualified opportunity falls
+-- outside a period. period_end is inclusive; open pipeline is measured at period_start 00:00 UTC and
+-- at the day after period_end; is_started: period_start <= as_of_date (only those are ever frozen).
+{%- set grains = var('pipeline_period_grains') | list %}
+{%- for grain in ['month', 'quarter'] if grain not in grains %}
+    {%- do grains.append(grain) %}
+{%- endfor %}
+{%- for grain in grains if grain not in ['week', 'month', 'quarter'] %}
+    {{- exceptions.raise_compiler_error("var pipeline_period_grains: unknown grain " ~ grain ~ " (week, month, quarter)") }}
+{%- endfor %}
 with
 
 opportunities as (
@@ -9,18 +19,35 @@ opportunities as (
 
 ),
 
+qualification as (
+
+    select * from {{ ref('int_opportunities_qualified') }}
+
+),
+
+activity_dates as (
+
+    select cast(created_at as date) as activity_date from opportunities
+
+    union all
+
+    select cast(first_qualified_at as date) as activity_date from qualification
+
+),
+
 bounds as (
 
     select
-        cast(min(created_at) as date) as first_date,
-        {{ as_of_date(var('as_of_date', '')) }} as last_date
-    from opportunities
+        min(activity_date) as first_date,
+        max(activity_date) as last_activity_date,
+        {{ as_of_date(var('as_of_date', '')) }} as as_of_date
+    from activity_dates
 
 ),
 
 grains as (
 
-    {% for grain in var('pipeline_period_grains') %}
+    {% for grain in grains %}
         select '{{ grain }}' as period_grain
         {% if not loop.last %}union all{% endif %}
     {% endfor %}
@@ -38,7 +65,11 @@ starts as (
                 else {{ dbt.date_trunc('quarter', 'bounds.first_date') }}
             end as date
         ) as first_period_start,
-        bounds.last_date
+        case
+            when bounds.last_activity_date > bounds.as_of_date then bounds.last_activity_date
+            else bounds.as_of_date
+        end as last_date,
+        bounds.as_of_date
     from grains
     cross join bounds
     where bounds.first_date is not null
@@ -63,7 +94,8 @@ periods as (
                 else {{ dbt.dateadd('month', '(series.n + 1) * 3', 'starts.first_period_start') }}
             end as date
         ) as next_period_start,
-        starts.last_date
+        starts.last_date,
+        starts.as_of_date
     from starts
     cross join {{ integer_series(3) }} as series
 
@@ -83,7 +115,8 @@ final as (
         end as period_label,
         period_start,
         cast({{ dbt.dateadd('day', -1, 'next_period_start') }} as date) as period_end,
-        next_period_start
+        next_period_start,
+        period_start <= as_of_date as is_started
     from periods
     where period_start <= last_date
 

@@ -2,6 +2,19 @@
 -- qualified pipeline, open pipeline at the start and at the end, deals won and lost (by close date),
 -- win rate, average won deal size, median sales cycle of won deals, created pipeline of the previous
 -- period. Amounts summed unrounded in the reporting currency and rounded once at the end.
+-- Created and qualified: an opportunity counts in the period of each grain that contains its date
+-- (date_trunc of the date, the same truncation int_pipeline_periods starts from), an equi-join.
+-- Open: opened before the moment and not closed before it (int_opportunity_open_intervals).
+{#- measure CTE: [moment, output count column, output amount column] #}
+{%- set dated_measures = {
+    'created': ['opportunities.created_at', 'created_opportunity_count', 'created_pipeline_amount'],
+    'qualified': ['opportunities.first_qualified_at', 'qualified_opportunity_count', 'qualified_pipeline_amount'],
+} %}
+{%- set open_measures = {
+    'open_at_start': ['periods.period_start', 'open_opportunity_count_at_start', 'open_pipeline_amount_at_start'],
+    'open_at_end': ['periods.next_period_start', 'open_opportunity_count_at_end', 'open_pipeline_amount_at_end'],
+} %}
+{%- set measures = dict(dated_measures, **open_measures) %}
 with
 
 periods as (
@@ -10,9 +23,9 @@ periods as (
 
 ),
 
-opportunities as (
+grains as (
 
-    select * from {{ ref('int_opportunities_converted') }}
+    select distinct period_grain from periods
 
 ),
 
@@ -22,84 +35,81 @@ qualification as (
 
 ),
 
+opportunities as (
+
+    select
+        converted.opportunity_id,
+        converted.amount_reporting,
+        converted.created_at,
+        converted.is_closed,
+        converted.is_won,
+        converted.close_date,
+        qualification.first_qualified_at
+    from {{ ref('int_opportunities_converted') }} as converted
+    left join qualification
+        on converted.opportunity_id = qualification.opportunity_id
+
+),
+
 open_intervals as (
 
     select * from {{ ref('int_opportunity_open_intervals') }}
 
 ),
+{% for measure, (moment, _, _) in dated_measures.items() -%}
+    {{ measure }}_dated as (
 
-created as (
+        select
+            grains.period_grain,
+            opportunities.opportunity_id,
+            opportunities.amount_reporting,
+            cast(
+                case grains.period_grain
+                    when 'week' then {{ dbt.date_trunc('week', 'cast(' ~ moment ~ ' as date)') }}
+                    when 'month' then {{ dbt.date_trunc('month', 'cast(' ~ moment ~ ' as date)') }}
+                    else {{ dbt.date_trunc('quarter', 'cast(' ~ moment ~ ' as date)') }}
+                end as date
+            ) as period_start
+        from opportunities
+        cross join grains
+        where {{ moment }} is not null
 
-    select
-        periods.period_grain,
-        periods.period_start,
-        count(opportunities.opportunity_id) as opportunity_count,
-        sum(opportunities.amount_reporting) as pipeline_amount
-    from periods
-    inner join opportunities
-        on
-            cast(opportunities.created_at as date) >= periods.period_start
-            and cast(opportunities.created_at as date) <= periods.period_end
-    group by periods.period_grain, periods.period_start
+    ),
 
-),
+    {{ measure }} as (
 
-qualified as (
+        select
+            period_grain,
+            period_start,
+            count(opportunity_id) as opportunity_count,
+            sum(amount_reporting) as pipeline_amount
+        from {{ measure }}_dated
+        group by period_grain, period_start
 
-    select
-        periods.period_grain,
-        periods.period_start,
-        count(opportunities.opportunity_id) as opportunity_count,
-        sum(opportunities.amount_reporting) as pipeline_amount
-    from periods
-    inner join qualification
-        on
-            cast(qualification.first_qualified_at as date) >= periods.period_start
-            and cast(qualification.first_qualified_at as date) <= periods.period_end
-    inner join opportunities
-        on qualification.opportunity_id = opportunities.opportunity_id
-    group by periods.period_grain, periods.period_start
+    ),
 
-),
+{% endfor -%}
+{% for measure, (moment, _, _) in open_measures.items() -%}
+    {{ measure }} as (
 
-open_at_start as (
+        select
+            periods.period_grain,
+            periods.period_start,
+            count(open_intervals.opportunity_id) as opportunity_count,
+            sum(open_intervals.amount_reporting) as pipeline_amount
+        from periods
+        inner join open_intervals
+            on
+                open_intervals.opened_at < cast({{ moment }} as {{ dbt.type_timestamp() }})
+                and (
+                    open_intervals.closed_at is null
+                    or open_intervals.closed_at >= cast({{ moment }} as {{ dbt.type_timestamp() }})
+                )
+        group by periods.period_grain, periods.period_start
 
-    select
-        periods.period_grain,
-        periods.period_start,
-        count(open_intervals.opportunity_id) as opportunity_count,
-        sum(open_intervals.amount_reporting) as pipeline_amount
-    from periods
-    inner join open_intervals
-        on
-            open_intervals.opened_at < cast(periods.period_start as {{ dbt.type_timestamp() }})
-            and (
-                open_intervals.closed_at is null
-                or open_intervals.closed_at >= cast(periods.period_start as {{ dbt.type_timestamp() }})
-            )
-    group by periods.period_grain, periods.period_start
+    ),
 
-),
-
-open_at_end as (
-
-    select
-        periods.period_grain,
-        periods.period_start,
-        count(open_intervals.opportunity_id) as opportunity_count,
-        sum(open_intervals.amount_reporting) as pipeline_amount
-    from periods
-    inner join open_intervals
-        on
-            open_intervals.opened_at < cast(periods.next_period_start as {{ dbt.type_timestamp() }})
-            and (
-                open_intervals.closed_at is null
-                or open_intervals.closed_at >= cast(periods.next_period_start as {{ dbt.type_timestamp() }})
-            )
-    group by periods.period_grain, periods.period_start
-
-),
-
+{% endfor -%}
 closed as (
 
     select
@@ -132,14 +142,10 @@ combined as (
         periods.period_label,
         periods.period_start,
         periods.period_end,
-        coalesce(created.opportunity_count, 0) as created_opportunity_count,
-        coalesce(created.pipeline_amount, 0) as created_pipeline_amount,
-        coalesce(qualified.opportunity_count, 0) as qualified_opportunity_count,
-        coalesce(qualified.pipeline_amount, 0) as qualified_pipeline_amount,
-        coalesce(open_at_start.opportunity_count, 0) as open_opportunity_count_at_start,
-        coalesce(open_at_start.pipeline_amount, 0) as open_pipeline_amount_at_start,
-        coalesce(open_at_end.opportunity_count, 0) as open_opportunity_count_at_end,
-        coalesce(open_at_end.pipeline_amount, 0) as open_pipeline_amount_at_end,
+        {%- for measure, (_, count_column, amount_column) in measures.items() %}
+            coalesce({{ measure }}.opportunity_count, 0) as {{ count_column }},
+            coalesce({{ measure }}.pipeline_amount, 0) as {{ amount_column }},
+        {%- endfor %}
         coalesce(closed.won_count, 0) as won_count,
         coalesce(closed.won_amount, 0) as won_amount,
         coalesce(closed.lost_count, 0) as lost_count,

@@ -46,7 +46,8 @@ new_periods as (
         cast(periods.period_start as {{ dbt.type_timestamp() }}) as snapshot_at
     from periods
     where
-        periods.period_grain in ({% for g in var('pipeline_freeze_grains') %}'{{ g }}'{{ ", " if not loop.last }}{% endfor %})
+        periods.is_started
+        and periods.period_grain in ({% for g in var('pipeline_freeze_grains') %}'{{ g }}'{{ ", " if not loop.last }}{% endfor %})
         {% if is_incremental() %}
             and not exists (
                 select 1
