@@ -4,7 +4,9 @@ No connector is involved for Salesforce, so a mismatch with the ground truth poi
 Shared by the ground-truth reconciliation tests of every mart area. ``profile`` (ingestion/sandbox/profiles.py)
 serves the same company as another stack: the profile's Salesforce objects are written raw, its HubSpot
 portal is loaded by the HubSpot connector from the emulator (its raw shape is the connector's own), and
-dbt runs with the profile's vars.
+dbt runs with the profile's vars. With ``warehouse_url`` (``postgresql://...``) everything is loaded by dlt's
+postgres destination instead (Salesforce too, by the Salesforce connector from the emulator) and dbt builds
+on the ``postgres`` target.
 """
 
 from __future__ import annotations
@@ -79,7 +81,23 @@ def load_org(org: Any, path: Path, objects: tuple[str, ...] | None = None) -> No
         con.close()
 
 
-def load_marketo(company: Any, warehouse: Path, work: Path) -> dict[str, int]:
+def load_salesforce(company: Any, warehouse: str, work: Path, objects: tuple[str, ...]) -> dict[str, int]:
+    """Serve the company's Salesforce org and load ``objects`` with the real connector into raw_salesforce."""
+    from ingestion.pipelines import run_salesforce
+    from ingestion.salesforce.helpers import SalesforceCredentials
+    from ingestion.sandbox.salesforce_emulator import SalesforceEmulator
+
+    with SalesforceEmulator(company.salesforce) as emu:
+        return run_salesforce(
+            warehouse,
+            str(work / "dlt_pipelines"),
+            base_url=emu.base_url,
+            credentials=SalesforceCredentials(client_id=emu.client_id, client_secret=emu.client_secret),
+            objects=list(objects),
+        )
+
+
+def load_marketo(company: Any, warehouse: Path | str, work: Path) -> dict[str, int]:
     """Serve the company as a Marketo instance and load it with the real connector into raw_marketo."""
     from ingestion.marketo import MarketoCredentials
     from ingestion.marketo.pipeline import run_marketo
@@ -95,7 +113,7 @@ def load_marketo(company: Any, warehouse: Path, work: Path) -> dict[str, int]:
         )
 
 
-def load_hubspot(company: Any, marketing_only: bool, warehouse: Path, work: Path) -> dict[str, int]:
+def load_hubspot(company: Any, marketing_only: bool, warehouse: Path | str, work: Path) -> dict[str, int]:
     """Serve the company as a HubSpot portal and load it with the HubSpot connector into ``raw_hubspot``."""
     from ingestion.hubspot import HubSpotCredentials
     from ingestion.pipelines import run_hubspot
@@ -118,19 +136,23 @@ def build_sandbox_warehouse(
     scale: float,
     select: list[str] | None = None,
     profile: str = "salesforce",
-) -> tuple[Path, dict[str, Any]]:
+    warehouse_url: str | None = None,
+) -> tuple[Path | str, dict[str, Any]]:
     """Generate the sandbox company, load it raw under ``work`` as the stack of ``profile`` and ``dbt build``
-    it (only ``select`` and its parents when given). Returns the warehouse path and the JSON-shaped ground
-    truth (the same for every profile)."""
+    it (only ``select`` and its parents when given). Returns the warehouse (path, or ``warehouse_url`` when
+    given: a PostgreSQL database to load and build in) and the JSON-shaped ground truth (the same for every
+    profile)."""
     from ingestion.sandbox import generate_company
     from ingestion.sandbox.profiles import get_profile
 
     stack = get_profile(profile)
-    warehouse = work / "warehouse.duckdb"
+    warehouse: Path | str = warehouse_url or work / "warehouse.duckdb"
     with _LOAD_LOCK:
         company = generate_company(seed=seed, scale=scale)
         truth = json.loads(json.dumps(company.ground_truth(), default=str))
-        if stack.salesforce_objects:
+        if stack.salesforce_objects and warehouse_url:
+            load_salesforce(company, warehouse_url, work, stack.salesforce_objects)
+        elif stack.salesforce_objects:
             load_org(company.salesforce, warehouse, stack.salesforce_objects)
         if stack.hubspot_portal:
             load_hubspot(company, stack.hubspot_portal == "marketing", warehouse, work)
@@ -156,7 +178,7 @@ def build_sandbox_warehouse(
         {
             "ONEFUNNEL_WAREHOUSE": str(warehouse),
             "ONEFUNNEL_AS_OF_DATE": str(truth["as_of_date"]),
-            "ONEFUNNEL_DBT_TARGET": "duckdb",
+            "ONEFUNNEL_DBT_TARGET": "postgres" if warehouse_url else "duckdb",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         },
     )

@@ -17,6 +17,7 @@ Hand computation (fixture in dbt_raw_fixture.py, as_of_date 2025-10-15):
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from decimal import Decimal
@@ -157,3 +158,15 @@ def test_dbt_parse_from_repo_root(tmp_path: Path):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert PROJECT_DIR.is_dir()
+
+    # PostgreSQL truncates nothing and refuses relation names over 63 bytes: a unit test or model named
+    # longer builds on DuckDB and fails on PostgreSQL. Disabled nodes (sources switched off) count too.
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    nodes = [*manifest["nodes"].values(), *manifest["unit_tests"].values()]
+    nodes += [n for versions in manifest.get("disabled", {}).values() for n in versions]
+    too_long = sorted(
+        n["name"]
+        for n in nodes
+        if n["resource_type"] in ("model", "seed", "unit_test") and len(n["name"]) > 63
+    )
+    assert not too_long, f"names longer than PostgreSQL's 63-character identifiers: {too_long}"
