@@ -50,6 +50,15 @@ class Connection:
             cur.execute(self._sql(sql, params), params)
             return cur.fetchall()
 
+    def table_exists(self, table: str) -> bool:
+        """Whether ``schema.table`` exists (a table or a view)."""
+        schema, _, name = table.rpartition(".")
+        rows = self.query(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [schema, name],
+        )
+        return bool(rows[0][0])
+
     def query_df(self, sql: str) -> pd.DataFrame:
         """Run a query in the warehouse and return its (narrow) result as a pandas frame."""
         import pandas as pd

@@ -88,6 +88,10 @@ class Rule:
     params: Mapping[str, Any] = field(default_factory=dict)
     worklist_sql: str | None = None
     family: str | None = None  # rules generated per table share one [rules.<family>] TOML table
+    # Run instead of ``sql`` when ``asset`` does not exist: a raw table dlt creates only once the source
+    # returned rows for it (a HubSpot portal without deals, a Marketo instance without programs) is
+    # checked as an empty table, so a row-count drop to nothing still fails. None: a missing table errors.
+    if_missing: str | None = None
 
 
 def column_rule(
@@ -173,6 +177,7 @@ def metric_rule(
     severity: Severity = "warn",
     params: Mapping[str, Any] | None = None,
     family: str | None = None,
+    if_missing: str | None = None,
 ) -> Rule:
     """An aggregate rule: ``value_sql`` computes one row with a ``value`` column in the warehouse
     (an attributed share, hours since the last load, today's / yesterday's row count) that must lie
@@ -187,4 +192,5 @@ def metric_rule(
         severity=severity,
         params=params or {},
         family=family,
+        if_missing=if_missing,
     )

@@ -100,8 +100,10 @@ def evaluate(rule: Rule, settings: RuleSettings, conn: Connection, validator: Gx
         "object_type": rule.object_type,
     }
     error: str | None = None
+    missing = False
     try:
-        frame = conn.query_df(rule.sql)
+        missing = rule.if_missing is not None and not conn.table_exists(rule.asset)
+        frame = conn.query_df(rule.if_missing if missing and rule.if_missing else rule.sql)
         outcome = validator.validate(rule.name, frame, validator.expectation(rule.expect, settings, conn))
         error = _exception_message(outcome.exception_info)
         result: dict[str, Any] = dict(outcome.result or {})
@@ -116,7 +118,9 @@ def evaluate(rule: Rule, settings: RuleSettings, conn: Connection, validator: Gx
         evaluated_count=_int(result.get("element_count")),
         unexpected_count=_int(result.get("unexpected_count")),
         unexpected_percent=_float(result.get("unexpected_percent")),
-        observed_value=_observed(result),
+        observed_value=f"{rule.asset} does not exist (nothing loaded yet): checked as empty"
+        if missing
+        else _observed(result),
         flagged=flagged,
         duration_s=time.perf_counter() - started,
     )

@@ -16,10 +16,14 @@ MART_KEYS = {
 }
 
 
-def key_rules(suite: str, table: str, key: str, family: str, short: str | None = None) -> list[Rule]:
+def key_rules(
+    suite: str, table: str, key: str, family: str, short: str | None = None, optional: bool = False
+) -> list[Rule]:
     """``<family>_not_null__<short>`` and ``<family>_unique__<short>`` (counted per key in the warehouse);
-    ``short`` defaults to the table's name without its schema."""
+    ``short`` defaults to the table's name without its schema. ``optional``: a missing table (a raw table
+    the source has not created, having returned no rows for it) is checked as an empty one."""
     short = short or table.split(".")[-1]
+    empty = f"SELECT CAST(NULL AS VARCHAR) AS {OBJECT_ID}, 0 AS row_count WHERE 1 = 0" if optional else None
     return [
         column_rule(
             f"{family}_not_null__{short}",
@@ -30,6 +34,7 @@ def key_rules(suite: str, table: str, key: str, family: str, short: str | None =
             id_column=key,
             columns=[],
             family=f"{family}_not_null",
+            if_missing=empty,
         ),
         Rule(
             name=f"{family}_unique__{short}",
@@ -40,6 +45,7 @@ def key_rules(suite: str, table: str, key: str, family: str, short: str | None =
             sql=f"SELECT CAST({key} AS VARCHAR) AS {OBJECT_ID}, COUNT(*) AS row_count FROM {table} "
             f"WHERE {key} IS NOT NULL GROUP BY {key}",
             expect=Expect("ExpectColumnValuesToBeBetween", column="row_count", max_value=1),
+            if_missing=empty,
         ),
     ]
 
@@ -73,15 +79,18 @@ OTHER_RAW_KEYS: dict[str, str] = {
     "raw_marketo.leads": "id",
     "raw_marketo.activities": "marketo_guid",
     "raw_marketo.programs": "id",
-    "raw_product_events.events": "event_id",
-}
+}  # raw_product_events.events is append-only: a source may deliver an event twice (staging dedupes)
 
 
 def raw_rules() -> list[Rule]:
     """Raw tables: the key dlt merges on (``id`` for Salesforce) unique and not null."""
-    rules = [r for t in RAW_TABLES for r in key_rules(RAW_SUITE, f"raw_salesforce.{t}", "id", "raw_id")]
+    rules = [
+        r
+        for t in RAW_TABLES
+        for r in key_rules(RAW_SUITE, f"raw_salesforce.{t}", "id", "raw_id", optional=True)
+    ]
     for table, key in OTHER_RAW_KEYS.items():  # named with their dataset: raw_id_unique__raw_marketo__leads
-        rules += key_rules(RAW_SUITE, table, key, "raw_id", short=table.replace(".", "__"))
+        rules += key_rules(RAW_SUITE, table, key, "raw_id", short=table.replace(".", "__"), optional=True)
     return rules
 
 

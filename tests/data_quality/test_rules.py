@@ -15,11 +15,7 @@ def test_every_rule_is_registered_with_metadata() -> None:
     assert set(EXPECTED) <= {r.name for r in registered}
     assert len({r.name for r in registered}) == len(registered)
     for rule in registered:
-        assert (
-            rule.suite
-            and rule.asset.startswith(("marts.", "raw_"))
-            and rule.description
-        )
+        assert rule.suite and rule.asset.startswith(("marts.", "raw_")) and rule.description
         assert rule.severity in ("error", "warn")
 
 

@@ -163,3 +163,28 @@ def test_rules_of_sources_not_loaded_are_skipped_and_enabled_ones_are_not(
     assert stale.status == "error" and "raw_hubspot" in (stale.error or "")
     assert report.blocking
     assert not any(name.startswith("stale_source__raw_hubspot") for name in report.skipped)
+
+
+def test_a_raw_table_not_created_is_checked_as_empty(runs: dict[str, Any], tmp_path: Path) -> None:
+    """dlt creates a raw table only once its resource returned rows (a marketing-only HubSpot portal has no
+    deals table): its key rules pass on no rows and say so, and a drop to nothing still fails."""
+    warehouse = tmp_path / Path(runs["warehouse"]).name
+    shutil.copy(runs["warehouse"], warehouse)
+    with connected(str(warehouse)) as conn:
+        conn.execute("DROP TABLE raw_salesforce.opportunity_contact_role")
+    names = {
+        "raw_id_not_null__opportunity_contact_role",
+        "raw_id_unique__opportunity_contact_role",
+        "row_count_drop__raw_salesforce__opportunity_contact_role",
+        "row_count_drop__raw_salesforce__opportunity",
+    }
+    report = run_suites(
+        str(warehouse), rules=[r for r in all_rules() if r.name in names], reports_dir=str(tmp_path)
+    )
+    for name in ("raw_id_not_null__opportunity_contact_role", "raw_id_unique__opportunity_contact_role"):
+        result = report.result(name)
+        assert result.status == "passed" and not result.unexpected_count, result
+        assert "does not exist" in (result.observed_value or "")
+    dropped = report.result("row_count_drop__raw_salesforce__opportunity_contact_role")
+    assert dropped.status == "failed" and dropped.severity == "error"  # it had rows at the last evaluation
+    assert report.result("row_count_drop__raw_salesforce__opportunity").status == "passed"
