@@ -5,15 +5,7 @@
 -- HubSpot (int_hubspot__touchpoints): form submissions and first email clicks. Marketo
 -- (int_marketo__touchpoints): its activities. Every touch takes the person_id of its source record
 -- (int_person_records); a marketing-platform touch whose record is unknown stays in its source model.
-{%- set sources = [] %}
-{%- if var('salesforce_enabled', true) and var('salesforce_campaigns_enabled', true) %}
-    {%- do sources.append('salesforce') %}
-{%- endif %}
-{%- if var('hubspot_enabled', false) %}{% do sources.append('hubspot') %}{% endif %}
-{%- if var('marketo_enabled', false) %}{% do sources.append('marketo') %}{% endif %}
-{%- if not sources %}
-    {{ exceptions.raise_compiler_error("int_touchpoints_unioned: no marketing source is enabled") }}
-{%- endif %}
+{%- set sources = enabled_marketing_sources('int_touchpoints_unioned') %}
 with
 
 person_records as (
@@ -88,11 +80,7 @@ person_records as (
 {% endfor -%}
 final as (
 
-    {% for source in sources -%}
-        select * from {{ source }}_touches
-        {% if not loop.last %}union all
-        {% endif -%}
-    {%- endfor %}
+    {{- union_source_ctes(sources, '_touches') }}
 
 )
 

@@ -49,20 +49,6 @@ attribution_models as (
 
 ),
 
-grains as (
-
-    select
-        'month' as period_grain,
-        1 as months_per_period
-
-    union all
-
-    select
-        'quarter' as period_grain,
-        3 as months_per_period
-
-),
-
 new_customer_wins as (
 
     select opportunity_id
@@ -202,20 +188,7 @@ activity as (
 
 bucketed as (
 
-    select
-        grains.period_grain,
-        grains.months_per_period,
-        cast(
-            case
-                when grains.period_grain = 'quarter'
-                    then {{ dbt.date_trunc('quarter', 'activity.activity_date') }}
-                else {{ dbt.date_trunc('month', 'activity.activity_date') }}
-            end as date
-        ) as period_start,
-        activity.*
-    from activity
-    cross join grains
-    where activity.activity_date is not null
+    {{ month_and_quarter_rows('activity') }}
 
 ),
 
@@ -243,13 +216,7 @@ summed as (
 final as (
 
     select
-        summed.period_grain,
-        {{ period_label('summed.period_grain', 'summed.period_start') }} as period_label,
-        summed.period_start,
-        cast(
-            {{ dbt.dateadd('day', -1, dbt.dateadd('month', 'summed.months_per_period', 'summed.period_start')) }}
-            as date
-        ) as period_end,
+        {{ calendar_period_columns('summed') }},
         summed.attribution_model,
         summed.campaign_id,
         campaigns.campaign_name,

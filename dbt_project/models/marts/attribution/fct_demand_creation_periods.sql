@@ -9,20 +9,6 @@ opportunities as (
 
 ),
 
-grains as (
-
-    select
-        'month' as period_grain,
-        1 as months_per_period
-
-    union all
-
-    select
-        'quarter' as period_grain,
-        3 as months_per_period
-
-),
-
 activity as (
 
     select
@@ -50,20 +36,7 @@ activity as (
 
 bucketed as (
 
-    select
-        grains.period_grain,
-        grains.months_per_period,
-        cast(
-            case
-                when grains.period_grain = 'quarter'
-                    then {{ dbt.date_trunc('quarter', 'activity.activity_date') }}
-                else {{ dbt.date_trunc('month', 'activity.activity_date') }}
-            end as date
-        ) as period_start,
-        activity.*
-    from activity
-    cross join grains
-    where activity.activity_date is not null
+    {{ month_and_quarter_rows('activity') }}
 
 ),
 
@@ -86,18 +59,12 @@ summed as (
 final as (
 
     select
-        period_grain,
-        {{ period_label('period_grain', 'period_start') }} as period_label,
-        period_start,
-        cast(
-            {{ dbt.dateadd('day', -1, dbt.dateadd('month', 'months_per_period', 'period_start')) }}
-            as date
-        ) as period_end,
-        demand_type,
-        created_opportunity_count,
-        cast(coalesce(created_pipeline_amount, 0) as decimal(18, 2)) as created_pipeline_amount,
-        won_opportunity_count,
-        cast(coalesce(won_amount, 0) as decimal(18, 2)) as won_amount
+        {{ calendar_period_columns('summed') }},
+        summed.demand_type,
+        summed.created_opportunity_count,
+        cast(coalesce(summed.created_pipeline_amount, 0) as decimal(18, 2)) as created_pipeline_amount,
+        summed.won_opportunity_count,
+        cast(coalesce(summed.won_amount, 0) as decimal(18, 2)) as won_amount
     from summed
 
 )

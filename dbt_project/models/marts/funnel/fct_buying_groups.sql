@@ -265,22 +265,12 @@ final as (
         buying_groups.window_end_date
     from buying_groups
     cross join required_count
-    left join covered_summary
-        on
-            buying_groups.entity_type = covered_summary.entity_type
-            and buying_groups.entity_id = covered_summary.entity_id
-    left join missing_summary
-        on
-            buying_groups.entity_type = missing_summary.entity_type
-            and buying_groups.entity_id = missing_summary.entity_id
-    left join member_counts
-        on
-            buying_groups.entity_type = member_counts.entity_type
-            and buying_groups.entity_id = member_counts.entity_id
-    left join engaged_counts
-        on
-            buying_groups.entity_type = engaged_counts.entity_type
-            and buying_groups.entity_id = engaged_counts.entity_id
+    {% for summary in ['covered_summary', 'missing_summary', 'member_counts', 'engaged_counts'] -%}
+        left join {{ summary }}
+            on
+                buying_groups.entity_type = {{ summary }}.entity_type
+                and buying_groups.entity_id = {{ summary }}.entity_id
+    {% endfor %}
 
 )
 

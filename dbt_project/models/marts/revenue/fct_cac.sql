@@ -9,8 +9,8 @@
 -- each null when its denominator is 0. Periods run from the first month with any of these through the
 -- month (quarter) containing as_of_date, zero-filled. Amounts summed unrounded, rounded at the end.
 {%- set as_of = as_of_date(var('as_of_date', '')) %}
-{#- The monthly inputs: the CTE, its date column and its measure per month (only dates on or before as_of_date
-    count). -#}
+{#- The monthly inputs: CTE, date column, aggregate per month and the measure it gives. Only dates on or
+    before as_of_date count. -#}
 {%- set inputs = [
     {'cte': 'spend', 'date': 'spend_date', 'aggregate': 'sum(spend_amount)', 'measure': 'marketing_spend_amount'},
     {'cte': 'other_costs', 'date': 'cost_month', 'aggregate': 'sum(amount)', 'measure': 'other_cost_amount'},
@@ -92,10 +92,10 @@ monthly as (
         {%- endfor %}
         cast({{ dbt.date_trunc('quarter', 'months.month_start') }} as date) as quarter_start
     from months
-    {%- for input in inputs %}
+    {% for input in inputs -%}
         left join {{ input.cte }}_monthly
             on months.month_start = {{ input.cte }}_monthly.month_start
-    {%- endfor %}
+    {% endfor %}
 
 ),
 
@@ -103,22 +103,22 @@ periods as (
 
     select
         'month' as period_grain,
-        month_start as period_start,
-        {{ period_end_date('month_start', 1) }} as period_end,
         {%- for input in inputs %}
-            {{ input.measure }}{{ "," if not loop.last }}
+            {{ input.measure }},
         {%- endfor %}
+        month_start as period_start,
+        {{ period_end_date('month_start', 1) }} as period_end
     from monthly
 
     union all
 
     select
         'quarter' as period_grain,
-        quarter_start as period_start,
-        {{ period_end_date('quarter_start', 3) }} as period_end,
         {%- for input in inputs %}
-            sum({{ input.measure }}) as {{ input.measure }}{{ "," if not loop.last }}
+            sum({{ input.measure }}) as {{ input.measure }},
         {%- endfor %}
+        quarter_start as period_start,
+        {{ period_end_date('quarter_start', 3) }} as period_end
     from monthly
     group by quarter_start
 
@@ -137,24 +137,9 @@ final as (
         cast(round(other_cost_amount, 2) as decimal(18, 2)) as other_sales_marketing_cost_amount,
         cast(round(marketing_spend_amount + other_cost_amount, 2) as decimal(18, 2))
             as sales_marketing_spend_amount,
-        cast(
-            case
-                when new_customer_count > 0
-                    then round(cast((marketing_spend_amount + other_cost_amount) / new_customer_count as decimal(38, 8)), 2)
-            end as decimal(18, 2)
-        ) as cac_amount,
-        cast(
-            case
-                when new_customer_count > 0
-                    then round(cast(marketing_spend_amount / new_customer_count as decimal(38, 8)), 2)
-            end as decimal(18, 2)
-        ) as marketing_cac_amount,
-        cast(
-            case
-                when new_person_count > 0
-                    then round(cast(marketing_spend_amount / new_person_count as decimal(38, 8)), 2)
-            end as decimal(18, 2)
-        ) as cost_per_lead_amount
+        {{ amount_per('marketing_spend_amount + other_cost_amount', 'new_customer_count') }} as cac_amount,
+        {{ amount_per('marketing_spend_amount', 'new_customer_count') }} as marketing_cac_amount,
+        {{ amount_per('marketing_spend_amount', 'new_person_count') }} as cost_per_lead_amount
     from periods
 
 )

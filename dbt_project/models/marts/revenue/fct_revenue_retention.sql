@@ -5,6 +5,8 @@
 -- retention_lookback_months (12). NRR = their ARR at M / their ARR then; GRR caps each account at its
 -- ARR then (no expansion). Null while no account had ARR a lookback ago.
 {%- set lookback = var('retention_lookback_months', 12) | int %}
+{#- The ARR movements of fct_arr: a month's total and a quarter's are sums of the account movements. -#}
+{%- set movements = ['new_arr', 'reactivation_arr', 'expansion_arr', 'contraction_arr', 'churn_arr', 'net_new_arr'] %}
 
 with
 
@@ -22,12 +24,9 @@ monthly as (
         month_end,
         sum(case when ending_arr > 0 then 1 else 0 end) as customer_count,
         sum(starting_arr) as starting_arr,
-        sum(new_arr) as new_arr,
-        sum(reactivation_arr) as reactivation_arr,
-        sum(expansion_arr) as expansion_arr,
-        sum(contraction_arr) as contraction_arr,
-        sum(churn_arr) as churn_arr,
-        sum(net_new_arr) as net_new_arr,
+        {%- for movement in movements %}
+            sum({{ movement }}) as {{ movement }},
+        {%- endfor %}
         sum(ending_arr) as ending_arr
     from arr
     group by month_label, month_start, month_end
@@ -69,12 +68,9 @@ months as (
         monthly.month_end as period_end,
         monthly.customer_count,
         monthly.starting_arr,
-        monthly.new_arr,
-        monthly.reactivation_arr,
-        monthly.expansion_arr,
-        monthly.contraction_arr,
-        monthly.churn_arr,
-        monthly.net_new_arr,
+        {%- for movement in movements %}
+            monthly.{{ movement }},
+        {%- endfor %}
         monthly.ending_arr,
         coalesce(cohort.retention_cohort_customer_count, 0) as retention_cohort_customer_count,
         coalesce(cohort.retention_cohort_starting_arr, 0) as retention_cohort_starting_arr,
@@ -112,12 +108,9 @@ quarters as (
         cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 3, 'quarter_start')) }} as date) as period_end,
         sum(case when month_rank_desc = 1 then customer_count else 0 end) as customer_count,
         sum(case when month_rank_asc = 1 then starting_arr else 0 end) as starting_arr,
-        sum(new_arr) as new_arr,
-        sum(reactivation_arr) as reactivation_arr,
-        sum(expansion_arr) as expansion_arr,
-        sum(contraction_arr) as contraction_arr,
-        sum(churn_arr) as churn_arr,
-        sum(net_new_arr) as net_new_arr,
+        {%- for movement in movements %}
+            sum({{ movement }}) as {{ movement }},
+        {%- endfor %}
         sum(case when month_rank_desc = 1 then ending_arr else 0 end) as ending_arr,
         sum(case when month_rank_desc = 1 then retention_cohort_customer_count else 0 end)
             as retention_cohort_customer_count,
@@ -149,12 +142,9 @@ final as (
         period_end,
         cast(customer_count as {{ dbt.type_bigint() }}) as customer_count,
         cast(starting_arr as decimal(18, 2)) as starting_arr,
-        cast(new_arr as decimal(18, 2)) as new_arr,
-        cast(reactivation_arr as decimal(18, 2)) as reactivation_arr,
-        cast(expansion_arr as decimal(18, 2)) as expansion_arr,
-        cast(contraction_arr as decimal(18, 2)) as contraction_arr,
-        cast(churn_arr as decimal(18, 2)) as churn_arr,
-        cast(net_new_arr as decimal(18, 2)) as net_new_arr,
+        {%- for movement in movements %}
+            cast({{ movement }} as decimal(18, 2)) as {{ movement }},
+        {%- endfor %}
         cast(ending_arr as decimal(18, 2)) as ending_arr,
         cast(retention_cohort_customer_count as {{ dbt.type_bigint() }}) as retention_cohort_customer_count,
         cast(retention_cohort_starting_arr as decimal(18, 2)) as retention_cohort_starting_arr,

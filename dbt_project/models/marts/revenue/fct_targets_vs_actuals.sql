@@ -123,67 +123,50 @@ open_opportunities as (
 
 ),
 
-qualified_actuals as (
+actual_events as (
+
+    -- what counts towards each metric's actual, on the date it counts
+    select
+        'qualified_pipeline' as metric,
+        cast(first_qualified_at as date) as actual_date,
+        amount_reporting as actual_amount
+    from opportunities
+
+    union all
 
     select
-        bounded.period_grain,
-        bounded.period_label,
-        bounded.metric,
-        sum(opportunities.amount_reporting) as actual_amount
-    from bounded
-    inner join opportunities
-        on
-            cast(opportunities.first_qualified_at as date) >= bounded.period_start
-            and cast(opportunities.first_qualified_at as date) <= bounded.period_end
-    where bounded.metric = 'qualified_pipeline'
-    group by bounded.period_grain, bounded.period_label, bounded.metric
-
-),
-
-bookings_actuals as (
-
-    select
-        bounded.period_grain,
-        bounded.period_label,
-        bounded.metric,
-        sum(opportunities.amount_reporting) as actual_amount
-    from bounded
-    inner join opportunities
-        on
-            bounded.period_start <= opportunities.close_date
-            and bounded.period_end >= opportunities.close_date
+        'bookings' as metric,
+        close_date as actual_date,
+        amount_reporting as actual_amount
+    from opportunities
     where
-        bounded.metric = 'bookings'
-        and opportunities.is_won
-        and opportunities.opportunity_type in ('{{ bookings_types | join("', '") }}')
-    group by bounded.period_grain, bounded.period_label, bounded.metric
+        is_won
+        and opportunity_type in ('{{ bookings_types | join("', '") }}')
 
-),
-
-customer_actuals as (
+    union all
 
     select
-        bounded.period_grain,
-        bounded.period_label,
-        bounded.metric,
-        count(*) as actual_amount
-    from bounded
-    inner join customers
-        on
-            bounded.period_start <= customers.acquired_date
-            and bounded.period_end >= customers.acquired_date
-    where bounded.metric = 'new_customers'
-    group by bounded.period_grain, bounded.period_label, bounded.metric
+        'new_customers' as metric,
+        acquired_date as actual_date,
+        1 as actual_amount
+    from customers
 
 ),
 
 actuals as (
 
-    select * from qualified_actuals
-    union all
-    select * from bookings_actuals
-    union all
-    select * from customer_actuals
+    select
+        bounded.period_grain,
+        bounded.period_label,
+        bounded.metric,
+        sum(actual_events.actual_amount) as actual_amount
+    from bounded
+    inner join actual_events
+        on
+            bounded.metric = actual_events.metric
+            and bounded.period_start <= actual_events.actual_date
+            and bounded.period_end >= actual_events.actual_date
+    group by bounded.period_grain, bounded.period_label, bounded.metric
 
 ),
 
