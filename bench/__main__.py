@@ -4,7 +4,10 @@ Stages, in order (``--stages`` picks some; ``definitions`` does not depend on th
 
   generate      generate_company at the scale's shape (in the company process)
   emulator      every object read through the emulator by a bare HTTP client (records/s served)
-  ingest        dlt: run_salesforce into a fresh DuckDB warehouse (JSON path)
+  ingest        dlt: run_salesforce into a fresh DuckDB warehouse (JSON API, pages loaded as Arrow)
+  hubspot       the company served as a HubSpot portal: the emulator alone (hubspot_emulator) and
+                run_hubspot's CRM (hubspot_ingest: contacts, companies, deals, history, associations)
+                into a warehouse of its own
   dbt           dbt build (seeds, models, tests)
   checks        python -m data_quality
   publish       python -m orchestration.publish, when that module exists
@@ -40,7 +43,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 BENCH_DIR = Path(__file__).resolve().parent
 PY = sys.executable
 BIN = Path(sys.executable).parent
-PIPELINE_STAGES = ("generate", "emulator", "ingest", "dbt", "checks", "publish", "incremental")
+PIPELINE_STAGES = ("generate", "emulator", "ingest", "hubspot", "dbt", "checks", "publish", "incremental")
 ALL_STAGES = (*PIPELINE_STAGES, "definitions")
 INCREMENTAL_FRACTION = 0.01
 PYCACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "onefunnel" / "bench-pycache"
@@ -88,10 +91,21 @@ def stage_row(
 class Company:
     """The company process (bench.worker): generates, serves, changes records on demand."""
 
-    def __init__(self, scale: str, seed: int, env: dict[str, str], log_path: Path) -> None:
+    def __init__(
+        self, scale: str, seed: int, env: dict[str, str], log_path: Path, hubspot: bool = False
+    ) -> None:
         self.log = log_path.open("ab")
         self.proc = subprocess.Popen(
-            [PY, "-m", "bench.worker", "--scale", scale, "--seed", str(seed)],
+            [
+                PY,
+                "-m",
+                "bench.worker",
+                "--scale",
+                scale,
+                "--seed",
+                str(seed),
+                *(["--hubspot"] if hubspot else []),
+            ],
             env=env,
             cwd=REPO_ROOT,
             stdin=subprocess.PIPE,
@@ -213,7 +227,9 @@ def run_pipeline_stages(
                 loaded,
                 peak,
                 tables=result["rows"],
+                source="salesforce",
                 run_salesforce_seconds=round(result["seconds"], 3),  # without interpreter start-up
+                run_rows_per_s=round(loaded / result["seconds"], 1),
                 dlt_steps={k: round(v, 2) for k, v in result["steps"].items()},
             )
         )
@@ -260,6 +276,51 @@ def run_pipeline_stages(
     return rows_out[first:]
 
 
+def run_hubspot_stages(
+    serving: dict[str, Any], work: Path, env: dict[str, str], log_path: Path, rows_out: StageLog
+) -> None:
+    """The HubSpot CRM source: the emulator alone, then run_hubspot into a warehouse of its own."""
+    hs_env = {
+        **env,
+        "SOURCES__HUBSPOT__BASE_URL": serving["hubspot_base_url"],
+        "SOURCES__HUBSPOT__CREDENTIALS__ACCESS_TOKEN": serving["hubspot_token"],
+        "ONEFUNNEL_WAREHOUSE": str(work / "hubspot.duckdb"),
+        "ONEFUNNEL_DLT_PIPELINES_DIR": str(work / "dlt_pipelines_hubspot"),
+    }
+    records = serving["hubspot_records"]
+    log(f"HubSpot portal ({records}) built in {serving['hubspot_portal_seconds']:.1f}s")
+    for stage in ("hubspot_emulator", "hubspot_ingest"):
+        log(stage)
+        out = work / f"{stage}.json"
+        code, seconds, peak = run_child(
+            [PY, "-m", "bench.stages", stage, "--out", str(out)], hs_env, log_path
+        )
+        if code != 0:
+            raise RuntimeError(f"{stage} failed (exit {code}): see {log_path}")
+        result = json.loads(out.read_text())
+        n = sum(result["rows"].values())
+        extra: dict[str, Any] = {
+            "tables": result["rows"],
+            "process_seconds": round(seconds, 3),
+            "source": "hubspot",
+        }
+        if stage == "hubspot_ingest":
+            extra["dlt_steps"] = {k: round(v, 2) for k, v in result["steps"].items()}
+        else:
+            extra["requests"] = result["requests"]
+            extra["portal_seconds"] = round(serving["hubspot_portal_seconds"], 3)
+        if stage == "hubspot_ingest":  # as the Salesforce ingest row: the whole process, and the run alone
+            extra.update(
+                run_seconds=round(result["seconds"], 3), run_rows_per_s=round(n / result["seconds"], 1)
+            )
+            rows_out.append(stage_row(stage, seconds, n, peak, **extra))
+        else:  # as the Salesforce emulator row: the client's reading time, without its start-up
+            rows_out.append(stage_row(stage, result["seconds"], n, peak, **extra))
+        log(
+            f"{stage}: {n:,} rows in {result['seconds']:.1f}s ({n / result['seconds']:,.0f} rows/s), process {seconds:.1f}s"
+        )
+
+
 def run_scale(
     scale: str, stages: set[str], seed: int, work: Path, save: Callable[[dict[str, Any]], None]
 ) -> dict[str, Any]:
@@ -288,7 +349,7 @@ def run_scale(
         }
     )
     log(f"scale {scale} ({shape.target}): generating the company (work dir {work})")
-    company = Company(scale, seed, env, log_path)
+    company = Company(scale, seed, env, log_path, hubspot="hubspot" in stages)
     rows = StageLog(lambda r: save({**meta, "complete": False, "stages": list(r)}))
     try:
         generated = company.read("generated")
@@ -330,6 +391,8 @@ def run_scale(
                 )
             )
             log(f"emulator: {served:,} records in {seconds:.1f}s ({served / seconds:,.0f} records/s)")
+        if "hubspot" in stages:
+            run_hubspot_stages(serving, work, env, log_path, rows)
         run_pipeline_stages("", stages, work, env, total, log_path, rows)
         if "incremental" in stages:
             log(f"changing {INCREMENTAL_FRACTION:.0%} of the records")

@@ -1,18 +1,21 @@
 """The benchmark's company process: generate, serve over the Salesforce emulator, change records on demand.
 
 ``python -m bench.worker --scale M`` talks JSON lines: it prints ``{"event": "generated", ...}`` and
-``{"event": "serving", ...}``, then reads commands on stdin: ``{"cmd": "change", "fraction": 0.01}``
+``{"event": "serving", ...}`` (with ``--hubspot``, the HubSpot emulator's address too), then reads commands on stdin: ``{"cmd": "change", "fraction": 0.01}``
 and ``{"cmd": "quit"}``. Kept in its own process so generation and serving have their own peak memory.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import json
 import random
 import resource
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from bench import SHAPES
@@ -60,10 +63,34 @@ def change_records(org: Any, fraction: float, seed: int) -> dict[str, int]:
     return changed
 
 
+@contextlib.contextmanager
+def _serve_hubspot(company: Any) -> Iterator[dict[str, Any]]:
+    """The company as a HubSpot portal (``hubspot_shapes.portal_from_org``), served while the block runs.
+
+    The rate limits are raised far above a real portal's (100-190 requests per 10 s): the benchmark
+    measures what the connector and the emulator can do, not HubSpot's quota.
+    """
+    from ingestion.sandbox.hubspot_emulator import HubSpotEmulator
+    from ingestion.sandbox.hubspot_shapes import portal_from_org
+
+    started = time.perf_counter()
+    portal = portal_from_org(company.salesforce)
+    seconds = time.perf_counter() - started
+    gc.freeze()  # as the company's records: long-lived, not worth the collector's walks
+    with HubSpotEmulator(portal, secondly_limit=1_000_000, daily_limit=10**12) as emulator:
+        yield {
+            "hubspot_base_url": emulator.base_url,
+            "hubspot_token": emulator.token,
+            "hubspot_portal_seconds": seconds,
+            "hubspot_records": {obj: len(portal.records[obj]) for obj in portal.records},
+        }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.worker")
     parser.add_argument("--scale", choices=sorted(SHAPES), required=True)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--hubspot", action="store_true", help="also serve the company as a HubSpot portal")
     args = parser.parse_args(argv)
     shape = SHAPES[args.scale]
 
@@ -76,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     company = generate_company(**kwargs)
     seconds = time.perf_counter() - started
+    # the company is millions of long-lived dicts: left to the cyclic GC, every full collection while
+    # serving would walk them all again. Frozen, the collector only looks at what serving allocates.
+    gc.freeze()
     counts = {obj: len(company.salesforce.records(obj)) for obj in company.salesforce.objects()}
     _emit(
         "generated",
@@ -85,13 +115,18 @@ def main(argv: list[str] | None = None) -> int:
         start_date=company.start_date,
         end_date=company.end_date,
     )
-    # api_limit: a real org's daily limit is per licence; the benchmark must not run into it at L
-    with SalesforceEmulator(company.salesforce, api_limit=10_000_000) as emulator:
+    hubspot: dict[str, Any] = {}
+    with contextlib.ExitStack() as stack:
+        if args.hubspot:
+            hubspot = stack.enter_context(_serve_hubspot(company))
+        # api_limit: a real org's daily limit is per licence; the benchmark must not run into it at L
+        emulator = stack.enter_context(SalesforceEmulator(company.salesforce, api_limit=10_000_000))
         _emit(
             "serving",
             base_url=emulator.base_url,
             client_id=emulator.client_id,
             client_secret=emulator.client_secret,
+            **hubspot,
         )
         for line in sys.stdin:
             command = json.loads(line)

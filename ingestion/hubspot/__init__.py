@@ -62,6 +62,7 @@ def hubspot_source(
     lookback_seconds: float = settings.DEFAULT_LOOKBACK_SECONDS,
     modified_from: str | None = None,
     modified_to: str | None = None,
+    parallel: bool = True,
 ) -> list[DltResource]:
     """contacts, companies, deals (+ history, associations, quarantine), owners, pipelines, marketing.
 
@@ -72,7 +73,11 @@ def hubspot_source(
     with ``from <= last-modified < to`` (``lastmodifieddate`` for contacts, ``hs_lastmodifieddate`` for
     companies and deals) and those archived in the window, form submissions submitted and email events
     created in it; owners, pipelines, campaigns and forms have no date filter in their APIs and are read
-    whole (they replace their tables). A window keeps no cursor: run it under its own dlt pipeline name.
+    whole (they replace their tables; campaign spend items are read whole and merged). A window keeps no
+    cursor: run it under its own dlt pipeline name.
+
+    CRM pages are yielded as Arrow tables (loaded without per-row normalising); ``parallel``
+    (``SOURCES__HUBSPOT__PARALLEL``, default true) reads contacts, companies and deals in parallel threads.
     """
     client = HubSpotClient(base_url, str(credentials.access_token or ""))
     initial_ms = int(parse_datetime(initial_modified).timestamp() * 1000)  # type: ignore[union-attr]
@@ -96,6 +101,7 @@ def hubspot_source(
                 search_page_limit,
                 lookback_ms=int(lookback_seconds * 1000),
                 window=window,
+                parallel=parallel,
             )
         )
     resources.append(owners(client))

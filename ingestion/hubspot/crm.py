@@ -12,6 +12,7 @@ import dlt
 from dlt.extract.resource import DltResource
 
 from ingestion.hubspot import settings
+from ingestion.hubspot.crm_arrow import ASSOCIATION_SCHEMA, HISTORY_SCHEMA, records_table, rows_table
 from ingestion.hubspot.helpers import HubSpotClient
 from ingestion.hubspot.properties import BadValue, cast, column_hint, drift, effective_kinds, parse_datetime
 
@@ -160,6 +161,7 @@ def crm_resource(
     page_limit: int,
     lookback_ms: int = 0,
     window: tuple[int, int] | None = None,
+    parallel: bool = True,
 ) -> DltResource:
     """Merge-on-id resource for ``obj``; also yields its history, associations and quarantined values.
 
@@ -246,7 +248,7 @@ def crm_resource(
 
     def _rows(page: list[dict[str, Any]]) -> Iterator[Any]:
         quarantine: list[dict[str, Any]] = []
-        yield [to_row(obj, r, kinds, quarantine) for r in page]
+        yield records_table(obj, page, kinds, quarantine)  # to_row for the whole page, as Arrow
         if quarantine:
             yield dlt.mark.with_table_name(quarantine, QUARANTINE_TABLE)
 
@@ -256,20 +258,30 @@ def crm_resource(
     def _page_items(page: list[dict[str, Any]]) -> Iterator[Any]:
         if not page:
             return
-        yield from _rows(page)
         ids = [str(r["id"]) for r in page]
+        # the page's history and association reads go out together (threads), while its rows are typed
+        calls = {}
         if history:
-            hist = history_rows(client.batch_read(obj, ids, ["hs_object_id"], [history[0]]), history[0])
-            if hist:
-                yield dlt.mark.with_table_name(hist, history[1])
+            calls["history"] = lambda: client.batch_read(obj, ids, ["hs_object_id"], [history[0]])
         for to_type in settings.ASSOCIATIONS.get(obj, ()):
-            assoc = association_rows(obj, to_type, client.associations(obj, to_type, ids))
+            calls[to_type] = lambda to_type=to_type: client.associations(obj, to_type, ids)
+        results = client.concurrently(calls)
+        yield from _rows(page)
+        if history:
+            hist = history_rows(results.pop("history")(), history[0])
+            if hist:
+                yield dlt.mark.with_table_name(rows_table(hist, HISTORY_SCHEMA), history[1])
+        for to_type, result in results.items():
+            assoc = association_rows(obj, to_type, result())
             if assoc:
-                yield dlt.mark.with_table_name(assoc, ASSOCIATIONS_TABLE)
+                yield dlt.mark.with_table_name(rows_table(assoc, ASSOCIATION_SCHEMA), ASSOCIATIONS_TABLE)
 
     columns = [*_META_HINTS, *(column_hint(n, k) for n, k in kinds.items() if n not in ("id",))]
     # side-table variants first: dlt clones a variant from the resource hints present at that moment
-    resource = dlt.resource(records if window is None else window_records, name=obj)
+    # Arrow tables are written as Parquet (no per-row normalising); the objects are read in parallel threads
+    resource = dlt.resource(
+        records if window is None else window_records, name=obj, file_format="parquet", parallelized=parallel
+    )
     _side_tables(resource, history[1] if history else None)
     resource.apply_hints(table_name=obj, write_disposition="merge", primary_key="id", columns=columns)
     return resource

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import random
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+import orjson
 import requests
 
 from ingestion.hubspot import settings
 
 logger = logging.getLogger(__name__)
+
+CONCURRENT_REQUESTS = 4  # a page's history and association reads go out together, on this many threads
+_POOL: ThreadPoolExecutor | None = None  # shared by every client of the process (threads made once)
+_POOL_LOCK = threading.Lock()
 
 
 class HubSpotError(Exception):
@@ -67,8 +73,30 @@ class HubSpotClient:
         self.backoff_base = settings.BACKOFF_BASE_SECONDS if backoff_base is None else backoff_base
         self.backoff_max = settings.BACKOFF_MAX_SECONDS if backoff_max is None else backoff_max
         self.timeout = timeout or settings.REQUEST_TIMEOUT_SECONDS
-        self.session = requests.Session()
+        self._local = threading.local()
         self.requests_made = 0
+
+    @property
+    def session(self) -> requests.Session:
+        """This thread's HTTP session (``requests.Session`` is not meant to be shared between threads)."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    def concurrently(self, calls: dict[str, Callable[[], Any]]) -> dict[str, Callable[[], Any]]:
+        """Start ``calls`` on a small thread pool; name -> a function that returns (or raises) its result.
+
+        HubSpot serves concurrent requests (the secondly limit still throttles them, in ``request``).
+        """
+        global _POOL
+        if len(calls) <= 1:
+            return {name: (lambda call=call: call()) for name, call in calls.items()}
+        with _POOL_LOCK:
+            if _POOL is None:
+                _POOL = ThreadPoolExecutor(CONCURRENT_REQUESTS, thread_name_prefix="hubspot")
+        futures: dict[str, Future[Any]] = {name: _POOL.submit(call) for name, call in calls.items()}
+        return {name: future.result for name, future in futures.items()}
 
     def __repr__(self) -> str:  # never show the token
         return f"HubSpotClient({self.base_url!r})"
@@ -130,7 +158,7 @@ class HubSpotClient:
                     category=category,
                 )
             try:
-                return json.loads(resp.text)
+                return orjson.loads(resp.content)
             except ValueError:
                 problem, delay = "invalid or truncated JSON body", self._wait(attempt, None)
                 logger.warning(

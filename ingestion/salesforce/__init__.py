@@ -3,10 +3,15 @@
 Fixes what the public dlt Salesforce source gets wrong: every resource merges on ``Id``; the cursor uses
 ``>=`` (boundary ties are re-read and deduplicated by dlt, never skipped); objects with ``IsDeleted`` are
 read through ``queryAll`` so deletes arrive as ``is_deleted = true``; column types come from describe.
+
+Throughput: each page (2,000 records, the API's maximum) is yielded as an Arrow table typed from describe
+(``arrow_pages``), which dlt writes as Parquet without normalising row by row, and the objects are read
+in parallel threads (``parallelized`` resources; the REST API serves concurrent queries).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import logging
 from collections import deque
@@ -14,18 +19,21 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import dlt
+import numpy as np
+import pyarrow as pa
 from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.extract.resource import DltResource
 
 from ingestion.salesforce import settings
+from ingestion.salesforce.arrow_pages import PageSchema, SalesforceTypeError
 from ingestion.salesforce.helpers import (
     SalesforceApiLimitError,
     SalesforceAuthError,
     SalesforceClient,
     SalesforceCredentials,
     SalesforceError,
-    clean_record,
     column_hints,
+    column_key,
     parse_datetime,
     soql_datetime,
 )
@@ -36,6 +44,7 @@ __all__ = [
     "SalesforceClient",
     "SalesforceCredentials",
     "SalesforceError",
+    "SalesforceTypeError",
     "salesforce_source",
     "table_name",
 ]
@@ -59,9 +68,17 @@ def build_soql(object_name: str, fields: Sequence[str], since: Any, until: Any =
     )
 
 
-def _version(row: dict[str, Any]) -> str:
-    """A row version: its Id and content (two saves in one SystemModstamp second differ)."""
-    return hashlib.sha1(repr(sorted(row.items())).encode(), usedforsecurity=False).hexdigest()[:24]
+def _versions(table: pa.Table, rows: Any) -> list[str]:
+    """Row versions (Id and content: two saves in one SystemModstamp second differ) of ``rows`` of a page."""
+    return [
+        hashlib.sha1(repr(sorted(r.items())).encode(), usedforsecurity=False).hexdigest()[:24]
+        for r in table.take(pa.array(rows, pa.int64())).to_pylist()
+    ]
+
+
+def _micros(value: Any) -> int:
+    """A datetime as integer microseconds since the epoch (how the Arrow cursor column stores it)."""
+    return int(parse_datetime(value).timestamp() * 1_000_000)
 
 
 def _object_resource(
@@ -71,6 +88,7 @@ def _object_resource(
     initial_value: Any,
     window: tuple[Any, Any] | None = None,
     lookback_seconds: float = 0,
+    parallel: bool = True,
 ) -> DltResource:
     fields = [f for f in describe["fields"] if f["type"] not in settings.COMPOUND_TYPES]
     names = [f["name"] for f in fields]
@@ -82,37 +100,68 @@ def _object_resource(
         )
     include_deleted = "IsDeleted" in types  # queryAll: deleted rows arrive with IsDeleted = true
     name = table_name(object_name)
+    pages = PageSchema(object_name, fields)
+    c = settings.CURSOR_FIELD
+    lookback_us = int(lookback_seconds * 1_000_000)
     # closed range: rows equal to the last cursor value are re-read. Without a look-back dlt drops the
     # ones it already saw (hashes of their primary key in the resource state) and keeps new ties. With one
     # (``lag``), dlt starts ``lookback_seconds`` before the cursor and the versions already loaded in that
     # overlap are dropped here (content hashes in the resource state); late-committed rows come through.
     cursor = dlt.sources.incremental(
-        settings.CURSOR_FIELD, initial_value=initial_value, range_start="closed", lag=lookback_seconds or None
+        c, initial_value=initial_value, range_start="closed", lag=lookback_seconds or None
     )
 
-    def records(modstamp: dlt.sources.incremental[Any] = cursor) -> Iterator[list[dict[str, Any]]]:
+    column_types = {column_key(f["name"]): settings.DLT_TYPES.get(f["type"], "text") for f in fields}
+
+    def check_types(state: dict[str, Any]) -> None:
+        """Refuse a field whose describe type changed since it was loaded (its column keeps the old type)."""
+        loaded = state.get("column_types") or {}
+        changed = {k: (was, column_types[k]) for k, was in loaded.items() if column_types.get(k, was) != was}
+        if changed:
+            what = ", ".join(f"{k} ({was} -> {now})" for k, (was, now) in sorted(changed.items()))
+            raise SalesforceTypeError(
+                f"Salesforce {object_name}: describe changed the type of {what}; the raw column keeps the "
+                "type it was loaded with, so these values would be coerced: not loaded. Revert the field "
+                f"type, or drop the column from raw_salesforce.{name} and this resource's state to reload",
+                object_name=object_name,
+            )
+
+    def records(modstamp: dlt.sources.incremental[Any] = cursor) -> Iterator[pa.Table]:
         since = modstamp.start_value if modstamp.start_value is not None else initial_value
         soql = build_soql(object_name, names, since)
         logger.info("Salesforce %s: %s", object_name, soql)
-        c, state = settings.CURSOR_FIELD, dlt.current.resource_state()
+        state = dlt.current.resource_state()
+        check_types(state)
         recent = state.get("recent_versions") or {}
         seen = set(recent.get("hashes", []))
-        seen_until = parse_datetime(recent["until"]) if recent.get("until") else None
-        tail: deque[dict[str, Any]] = deque()  # rows read within lookback_seconds of the newest
+        seen_until = _micros(recent["until"]) if recent.get("until") else None
+        tail: deque[tuple[int, str]] = deque()  # (modstamp us, version) of the rows within the look-back
         count = 0
-        for page in client.query(object_name, soql, include_deleted):
-            count += len(page)
-            rows = [clean_record(r, types) for r in page]
-            if lookback_seconds:
-                tail.extend(rows)
-                while tail and (tail[-1][c] - tail[0][c]).total_seconds() > lookback_seconds:
+        for table in client.query_pages(object_name, soql, include_deleted, pages.read):
+            if not table.num_rows:
+                continue  # an empty page (the API may send one before done): nothing to yield
+            count += table.num_rows
+            if lookback_us:
+                stamps = table.column(c).cast(pa.int64()).to_numpy()
+                newest = max(int(stamps.max()), tail[-1][0] if tail else 0)
+                recent = np.flatnonzero(stamps >= newest - lookback_us)
+                tail.extend(zip(stamps[recent].tolist(), _versions(table, recent), strict=True))
+                while tail and tail[0][0] < newest - lookback_us:
                     tail.popleft()
-                rows = [r for r in rows if seen_until is None or r[c] > seen_until or _version(r) not in seen]
-            if rows:
-                yield rows
+                if seen_until is not None and seen:
+                    overlap = np.flatnonzero(stamps <= seen_until)
+                    if overlap.size:
+                        keep = np.ones(table.num_rows, dtype=bool)
+                        keep[
+                            [i for i, v in zip(overlap, _versions(table, overlap), strict=True) if v in seen]
+                        ] = False
+                        table = table.filter(pa.array(keep))
+            if table.num_rows:
+                yield table
         logger.info("Salesforce %s: %d rows read since %s", object_name, count, since.isoformat())
+        state["column_types"] = {**(state.get("column_types") or {}), **column_types}
         if tail:  # the versions the next run's overlap will re-read
-            until, hashes = tail[-1][c], {_version(r) for r in tail}
+            until, hashes = tail[-1][0], {v for _, v in tail}
             if seen_until is not None and seen_until >= until:  # only late rows came: keep the old ones
                 until, hashes = seen_until, hashes | seen
             if len(hashes) > settings.LOOKBACK_SEEN_MAX:
@@ -120,15 +169,20 @@ def _object_resource(
                     "Salesforce %s: %d versions in the look-back: not remembered", object_name, len(hashes)
                 )
                 hashes = set()
-            state["recent_versions"] = {"until": until.isoformat(), "hashes": sorted(hashes)}
+            until_text = dt.datetime.fromtimestamp(until / 1_000_000, dt.UTC).isoformat()
+            state["recent_versions"] = {"until": until_text, "hashes": sorted(hashes)}
 
-    def window_records() -> Iterator[list[dict[str, Any]]]:
+    def window_records() -> Iterator[pa.Table]:
         # a backfill window [from, to): no dlt incremental, so no cursor state is read or written
         assert window is not None
         soql = build_soql(object_name, names, window[0], window[1])
         logger.info("Salesforce %s (window): %s", object_name, soql)
-        for page in client.query(object_name, soql, include_deleted):
-            yield [clean_record(r, types) for r in page]
+        state = dlt.current.resource_state()
+        check_types(state)
+        for table in client.query_pages(object_name, soql, include_deleted, pages.read):
+            if table.num_rows:
+                yield table
+        state["column_types"] = {**(state.get("column_types") or {}), **column_types}
 
     return dlt.resource(
         records if window is None else window_records,
@@ -137,6 +191,8 @@ def _object_resource(
         write_disposition="merge",
         primary_key=settings.PRIMARY_KEY,
         columns=column_hints(fields),
+        file_format="parquet",  # Arrow tables: written as Parquet without per-row normalising
+        parallelized=parallel,
     )
 
 
@@ -151,6 +207,7 @@ def salesforce_source(
     modstamp_from: str | None = None,
     modstamp_to: str | None = None,
     lookback_seconds: float = settings.DEFAULT_LOOKBACK_SECONDS,
+    parallel: bool = True,
 ) -> list[DltResource]:
     """One merge resource per sObject (default: ``settings.DEFAULT_OBJECTS``), fields from describe.
 
@@ -159,7 +216,8 @@ def salesforce_source(
     (ISO datetimes, both or neither) read only records with ``from <= SystemModstamp < to`` and keep no
     incremental state (backfills; run them under their own dlt pipeline name). ``lookback_seconds``
     (``SOURCES__SALESFORCE__LOOKBACK_SECONDS``, default 300) re-reads that much before the cursor so
-    records committed late are not skipped.
+    records committed late are not skipped. ``parallel`` (``SOURCES__SALESFORCE__PARALLEL``) reads the
+    objects in parallel threads; false reads them one after the other.
     """
     client = SalesforceClient(base_url, credentials, api_version=api_version, batch_size=batch_size)
     initial_value = parse_datetime(initial_modstamp)
@@ -173,7 +231,13 @@ def salesforce_source(
         describe = client.describe(object_name)
         resources.append(
             _object_resource(
-                client, describe.get("name", object_name), describe, initial_value, window, lookback_seconds
+                client,
+                describe.get("name", object_name),
+                describe,
+                initial_value,
+                window,
+                lookback_seconds,
+                parallel,
             )
         )
     return resources

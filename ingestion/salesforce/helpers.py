@@ -7,8 +7,10 @@ import json
 import logging
 import random
 import re
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -73,7 +75,10 @@ def _error_details(resp: requests.Response) -> tuple[str | None, str]:
 
 
 class SalesforceClient:
-    """A REST client: authenticates, retries with backoff, re-authenticates once on INVALID_SESSION_ID."""
+    """A REST client: authenticates, retries with backoff, re-authenticates once on INVALID_SESSION_ID.
+
+    Safe to share between the threads of parallel resources: one HTTP session per thread, one token.
+    """
 
     def __init__(
         self,
@@ -92,11 +97,20 @@ class SalesforceClient:
         self.batch_size = batch_size
         self.max_attempts, self.backoff_base, self.backoff_max = max_attempts, backoff_base, backoff_max
         self.timeout = timeout
-        self.session = requests.Session()
+        self._local = threading.local()
+        self._auth_lock = threading.Lock()
         self.instance_url: str | None = None
         self._token: str | None = None
         self.api_usage: str | None = None  # last Sforce-Limit-Info value, e.g. "api-usage=12/15000"
         self.requests_made = 0
+
+    @property
+    def session(self) -> requests.Session:
+        """This thread's HTTP session (``requests.Session`` is not meant to be shared between threads)."""
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
 
     # auth ------------------------------------------------------------------------------------
     def _can_refresh(self) -> bool:
@@ -177,6 +191,13 @@ class SalesforceClient:
             return resp
         raise AssertionError("unreachable")
 
+    def _reauthenticate(self, stale: str | None, what: str) -> None:
+        """A fresh token, once for all threads whose token ``stale`` was refused."""
+        with self._auth_lock:
+            if self._token == stale:
+                logger.info("Salesforce %s: session expired or invalid, re-authenticating once", what)
+                self.authenticate()
+
     def get_json(
         self,
         url: str,
@@ -187,14 +208,29 @@ class SalesforceClient:
         params: dict[str, str] | None = None,
     ) -> Any:
         """GET a data URL (absolute or instance-relative) and parse JSON with exact decimals."""
+        resp = self.get(url, what, object_name, soql, headers, params)
+        return json.loads(resp.text, parse_float=Decimal)
+
+    def get(
+        self,
+        url: str,
+        what: str,
+        object_name: str | None = None,
+        soql: str | None = None,
+        headers: dict[str, str] | None = None,
+        params: dict[str, str] | None = None,
+    ) -> requests.Response:
+        """GET a data URL (absolute or instance-relative); a clear ``SalesforceError`` for any HTTP error."""
         if self._token is None:
-            self.authenticate()
+            with self._auth_lock:
+                if self._token is None:
+                    self.authenticate()
         if url.startswith("/"):
             url = f"{self.instance_url}{url}"
+        token = self._token
         resp = self._send("GET", url, what, headers=headers, params=params)
         if resp.status_code == 401 and self._can_refresh():
-            logger.info("Salesforce %s: session expired or invalid, re-authenticating once", what)
-            self.authenticate()
+            self._reauthenticate(token, what)
             resp = self._send("GET", url, what, headers=headers, params=params)
         if resp.status_code >= 400:
             code, message = _error_details(resp)
@@ -211,7 +247,7 @@ class SalesforceClient:
             elif resp.status_code == 401:
                 cls = SalesforceAuthError
             raise cls(text, status=resp.status_code, error_code=code, object_name=object_name, soql=soql)
-        return json.loads(resp.text, parse_float=Decimal)
+        return resp
 
     def data_url(self, path: str) -> str:
         return f"/services/data/v{self.api_version}/{path.lstrip('/')}"
@@ -230,6 +266,42 @@ class SalesforceClient:
             if page.get("done", True) or not page.get("nextRecordsUrl"):
                 return
             page = self.get_json(page["nextRecordsUrl"], endpoint, object_name, soql, headers)
+
+    def query_pages(
+        self,
+        object_name: str,
+        soql: str,
+        include_deleted: bool,
+        read: Callable[[bytes], tuple[Any, bool, str | None]],
+    ) -> Iterator[Any]:
+        """What ``read`` makes of each page body of a query, following ``nextRecordsUrl`` until ``done``.
+
+        ``read(body)`` returns ``(result, done, nextRecordsUrl)`` (the Arrow path reads bodies itself). A
+        body that is not a complete JSON page (a truncated response) raises ``SalesforceError``.
+        """
+        headers = {"Sforce-Query-Options": f"batchSize={self.batch_size}"}
+        endpoint = "queryAll" if include_deleted else "query"
+
+        def fetch(url: str, params: dict[str, str] | None) -> bytes:
+            return self.get(url, endpoint, object_name, soql, headers, params).content
+
+        # the next page is requested as soon as its URL is known, while the caller works on this one: the
+        # server prepares page n+1 while page n is typed and written
+        with ThreadPoolExecutor(1, thread_name_prefix="salesforce-page") as pool:
+            pending = pool.submit(fetch, self.data_url(endpoint + "/"), {"q": soql})
+            while pending is not None:
+                body = pending.result()
+                try:
+                    result, done, next_url = read(body)
+                except (ValueError, KeyError, TypeError) as e:
+                    raise SalesforceError(
+                        f"Salesforce {endpoint} for {object_name}: the response is not a JSON page of "
+                        f"records ({len(body)} bytes; truncated?): {type(e).__name__}: {str(e)[:200]}",
+                        object_name=object_name,
+                        soql=soql,
+                    ) from e
+                pending = None if done or not next_url else pool.submit(fetch, next_url, None)
+                yield result
 
 
 # records -------------------------------------------------------------------------------------

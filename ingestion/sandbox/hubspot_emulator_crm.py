@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from ingestion.sandbox.hubspot_portal import ASSOCIATION_TYPE_IDS, HsRecord
+from ingestion.sandbox.hubspot_portal import ASSOCIATION_TYPE_IDS, Association, HsRecord
+
+_SEARCH_CACHE_SIZE = 8
 
 DEFAULT_PROPERTIES: dict[str, list[str]] = {
     "contacts": ["createdate", "email", "firstname", "hs_object_id", "lastmodifieddate", "lastname"],
@@ -54,7 +58,10 @@ class CrmHandlers:
     def __init__(self, emulator: Any, search_cap: int) -> None:
         self.emulator = emulator
         self.search_cap = search_cap
-        self._cache: dict[str, list[HsRecord]] = {}
+        # search results per query (a few: contacts, companies and deals may be paged at the same time)
+        self._cache: OrderedDict[str, list[HsRecord]] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._by_source: tuple[Any, dict[tuple[str, str, str], list[tuple[str, Association]]]] = (None, {})
 
     @property
     def portal(self) -> Any:
@@ -141,8 +148,10 @@ class CrmHandlers:
             [id(self.portal), self.portal.version, obj, body.get("filterGroups"), body.get("sorts")],
             sort_keys=True,
         )
-        if (hit := self._cache.get(key)) is not None:
-            return hit
+        with self._cache_lock:
+            if (hit := self._cache.get(key)) is not None:
+                self._cache.move_to_end(key)
+                return hit
         groups = body.get("filterGroups") or []
         preds = [[self._compile(obj, f) for f in g.get("filters", [])] for g in groups]
         rows = [r for r in self.portal.live(obj) if not preds or any(all(p(r) for p in g) for g in preds)]
@@ -160,7 +169,10 @@ class CrmHandlers:
                 ),
                 reverse=desc,
             )
-        self._cache = {key: rows}
+        with self._cache_lock:
+            self._cache[key] = rows
+            while len(self._cache) > _SEARCH_CACHE_SIZE:
+                self._cache.popitem(last=False)
         return rows
 
     def search(self, obj: str, body: dict[str, Any]) -> tuple[int, Any]:
@@ -184,20 +196,31 @@ class CrmHandlers:
         return 200, out
 
     # associations and email events ------------------------------------------------------------
+    def _associations_by_source(self) -> dict[tuple[str, str, str], list[tuple[str, Association]]]:
+        """(from type, to type, from id) -> [(to id, association)], both directions, in portal order.
+
+        Rebuilt when the portal changes (its version, or an association added): a batch read looks its
+        ids up instead of scanning every association of the portal.
+        """
+        portal = self.portal
+        stamp = (id(portal), portal.version, len(portal.associations))
+        if self._by_source[0] != stamp:
+            index: dict[tuple[str, str, str], list[tuple[str, Association]]] = {}
+            for a in portal.associations:
+                index.setdefault((a.from_type, a.to_type, a.from_id), []).append((a.to_id, a))
+                index.setdefault((a.to_type, a.from_type, a.to_id), []).append((a.from_id, a))
+            self._by_source = (stamp, index)
+        return self._by_source[1]
+
     def associations(self, from_type: str, to_type: str, body: dict[str, Any]) -> tuple[int, Any]:
         ids = [str(i.get("id")) for i in body.get("inputs") or []]
         if len(ids) > 1000:
             return 400, error("Batch input limit is 1000", "VALIDATION_ERROR")
-        wanted = set(ids)
         found: dict[str, dict[str, list[dict[str, Any]]]] = {}
-        for a in self.portal.associations:
-            for src, dst, sid, did in (
-                (a.from_type, a.to_type, a.from_id, a.to_id),
-                (a.to_type, a.from_type, a.to_id, a.from_id),
-            ):
-                if src != from_type or dst != to_type or sid not in wanted:
-                    continue
-                type_ids = ASSOCIATION_TYPE_IDS[(src, dst)]
+        index = self._associations_by_source()
+        for sid in dict.fromkeys(ids):
+            for did, a in index.get((from_type, to_type, sid), ()):
+                type_ids = ASSOCIATION_TYPE_IDS[(from_type, to_type)]
                 types = [{"category": "HUBSPOT_DEFINED", "typeId": type_ids["unlabeled"], "label": None}]
                 if a.kind == "primary" and "primary" in type_ids:
                     types.insert(

@@ -11,16 +11,20 @@ import datetime as dt
 import decimal
 import itertools
 import json
+import operator
 import re
 import secrets
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+import orjson
 
 from ingestion.sandbox.emulator_server import EmulatorServer
 from ingestion.sandbox.org import SalesforceOrg
@@ -46,18 +50,28 @@ _LENGTHS = {
 }
 
 
+_DATETIME_TEXT: dict[dt.datetime, str] = {}  # memo: a record's dates repeat, and pages are re-read
+_DATETIME_TEXT_MAX = 500_000
+
+
 def _format_datetime(value: dt.datetime) -> str:
-    """``2020-10-22T21:03:23.456+0000``; %-formatting is about 2.5x faster than strftime here."""
-    v = value if value.tzinfo is dt.UTC else value.astimezone(dt.UTC)
-    return "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000" % (  # noqa: UP031 - the fast path of every page
-        v.year,
-        v.month,
-        v.day,
-        v.hour,
-        v.minute,
-        v.second,
-        v.microsecond // 1000,
-    )
+    """``2020-10-22T21:03:23.456+0000``, memoised (a hit costs a hash look-up, a miss a %-format)."""
+    text = _DATETIME_TEXT.get(value)
+    if text is None:
+        v = value if value.tzinfo is dt.UTC else value.astimezone(dt.UTC)
+        text = "%04d-%02d-%02dT%02d:%02d:%02d.%03d+0000" % (  # noqa: UP031 - 2.5x faster than strftime
+            v.year,
+            v.month,
+            v.day,
+            v.hour,
+            v.minute,
+            v.second,
+            v.microsecond // 1000,
+        )
+        if len(_DATETIME_TEXT) >= _DATETIME_TEXT_MAX:
+            _DATETIME_TEXT.clear()
+        _DATETIME_TEXT[value] = text
+    return text
 
 
 # exact types served as they are, and exact types with a fast formatter (the hot path of every page)
@@ -107,7 +121,8 @@ class Fault:
 @dataclass
 class _Cursor:
     query: SoqlQuery
-    rows: list[dict[str, Any]]  # snapshot taken at query time (shallow copies)
+    rows: list[tuple[Any, ...]]  # snapshot taken at query time: (Id, *selected fields) per row
+    ahead: dict[tuple[int, str], Future[bytes]] = field(default_factory=dict)  # (offset, version) -> page
 
 
 class SalesforceEmulator(EmulatorServer):
@@ -141,9 +156,16 @@ class SalesforceEmulator(EmulatorServer):
         self._cursors: OrderedDict[str, _Cursor] = OrderedDict()
         self._locator_ids = itertools.count(1)
         self._lock = threading.Lock()
+        self._ahead: ThreadPoolExecutor | None = None  # prepares the next page of a query (made on first use)
         self._listen(host, port, _make_handler(self), server_class=ThreadingHTTPServer)
 
     # lifecycle ---------------------------------------------------------------------------------
+    def stop(self) -> None:
+        super().stop()
+        with self._lock:
+            pool, self._ahead = self._ahead, None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
 
     # test hooks --------------------------------------------------------------------------------
     def expire_tokens(self) -> None:
@@ -332,13 +354,15 @@ class SalesforceEmulator(EmulatorServer):
         if m := re.search(r"batchSize\s*=\s*(\d+)", headers.get("sforce-query-options", ""), re.I):
             batch = min(2000, max(200, int(m[1])))
         query.batch_size = batch
+        # the snapshot holds the selected values only (a tuple per row, not a copy of the record)
+        snapshot = operator.itemgetter("Id", *query.fields)
         with self.org.lock:
-            rows = [
-                dict(r)
+            matched = [
+                r
                 for r in self.org.records(query.obj)
                 if (include_deleted or not r.get("IsDeleted")) and query.matches(r)
             ]
-        rows = query.sort_and_limit(rows)
+            rows = [snapshot(r) for r in query.sort_and_limit(matched)]
         loc = f"01g{next(self._locator_ids):015d}"
         with self._lock:
             self._cursors[loc] = cursor = _Cursor(query, rows)
@@ -354,21 +378,49 @@ class SalesforceEmulator(EmulatorServer):
         return self._page(cursor, loc, offset, ver)
 
     def _page(self, cursor: _Cursor, loc: str, offset: int, ver: str) -> tuple[int, Any]:
+        """Page ``offset`` of a cursor (prepared ahead when the previous page was served), and the next
+        page started in the background: the client's turn with a page overlaps the emulator's with the next."""
+        ready = cursor.ahead.pop((offset, ver), None)
+        body = ready.result() if ready is not None else _encode(self._page_json(cursor, loc, offset, ver))
+        end = offset + cursor.query.batch_size
+        if end < len(cursor.rows):
+            with self._lock:
+                if self._ahead is None:
+                    self._ahead = ThreadPoolExecutor(2, thread_name_prefix="sf-emulator-page")
+                cursor.ahead[(end, ver)] = self._ahead.submit(
+                    lambda: _encode(self._page_json(cursor, loc, end, ver))
+                )
+        return 200, body
+
+    def _page_json(self, cursor: _Cursor, loc: str, offset: int, ver: str) -> dict[str, Any]:
         q, rows = cursor.query, cursor.rows
         end = min(offset + q.batch_size, len(rows))
         prefix = f"/services/data/v{ver}/sobjects/{q.obj}/"
         records = []
-        fields, plain, fmt = q.fields, _PLAIN, format_value
+        fields, plain, fmt, memo, obj = q.fields, _PLAIN, format_value, _DATETIME_TEXT, q.obj
         for r in itertools.islice(rows, offset, end):
-            rec: dict[str, Any] = {"attributes": {"type": q.obj, "url": prefix + r["Id"]}}
-            for f in fields:
-                v = r[f]
-                rec[f] = v if v.__class__ in plain else fmt(v)
+            rec: dict[str, Any] = {"attributes": {"type": obj, "url": prefix + r[0]}}
+            # plain values as they are; a datetime seen before from the memo; anything else formatted
+            rec.update(
+                zip(
+                    fields, [v if v.__class__ in plain else memo.get(v) or fmt(v) for v in r[1:]], strict=True
+                )
+            )
             records.append(rec)
         out: dict[str, Any] = {"totalSize": len(rows), "done": end >= len(rows), "records": records}
         if end < len(rows):
             out["nextRecordsUrl"] = f"/services/data/v{ver}/query/{loc}-{end}"
-        return 200, out
+        return out
+
+
+def _encode(payload: Any) -> bytes:
+    """A response body: compact JSON, as Salesforce sends it (orjson: a 2,000-record page in about 2 ms)."""
+    if isinstance(payload, str):
+        return payload.encode()
+    try:
+        return orjson.dumps(payload)
+    except TypeError:  # what orjson refuses (a test's canned body with a Decimal, say): the stdlib way
+        return json.dumps(payload, separators=(",", ":")).encode()
 
 
 def _make_handler(emulator: SalesforceEmulator) -> type[BaseHTTPRequestHandler]:
@@ -384,15 +436,7 @@ def _make_handler(emulator: SalesforceEmulator) -> type[BaseHTTPRequestHandler]:
                 status, payload, extra = emulator.handle(self.command, self.path, headers, body)
             except Exception as e:  # an emulator bug must surface as a 500, not a hung socket
                 status, payload, extra = 500, [{"errorCode": "UNKNOWN_EXCEPTION", "message": repr(e)}], {}
-            data = (
-                payload
-                if isinstance(payload, bytes)
-                else (
-                    payload.encode()
-                    if isinstance(payload, str)
-                    else json.dumps(payload, separators=(",", ":")).encode()  # compact, as Salesforce
-                )
-            )
+            data = payload if isinstance(payload, bytes) else _encode(payload)
             self.send_response(status)
             self.send_header("Content-Type", "application/json;charset=UTF-8")
             self.send_header("Content-Length", str(len(data)))

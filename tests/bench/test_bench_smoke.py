@@ -16,6 +16,7 @@ from bench import SHAPES
 from ingestion.salesforce import table_name
 from ingestion.salesforce.settings import DEFAULT_OBJECTS
 from ingestion.sandbox import generate_company
+from ingestion.sandbox.hubspot_shapes import portal_from_org
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,6 +33,7 @@ def test_bench_tiny_scale_times_every_stage_and_keeps_every_record(tmp_path: Pat
         "generate",
         "emulator",
         "ingest",
+        "hubspot",
         "incremental",
         "--no-warm-up",
         "--workdir",
@@ -81,6 +83,19 @@ def test_bench_tiny_scale_times_every_stage_and_keeps_every_record(tmp_path: Pat
     assert stages["incremental_change"]["rows"] == sum(changed.values())
     # the nightly run loads exactly the changed and new records, each once
     assert stages["incremental_ingest"]["tables"] == {table_name(obj): n for obj, n in changed.items() if n}
+
+    # the HubSpot CRM source, per source: every record of the portal the company makes, read and loaded
+    portal = portal_from_org(company.salesforce)
+    crm = {obj: len(portal.records[obj]) for obj in ("contacts", "companies", "deals")}
+    served, loaded = stages["hubspot_emulator"], stages["hubspot_ingest"]
+    for row in (served, loaded):
+        assert row["ok"] is True and row["seconds"] > 0 and row["peak_mb"] > 0 and row["source"] == "hubspot"
+        assert {obj: row["tables"][obj] for obj in crm} == crm  # archived records too (is_deleted)
+    for table in ("associations", "deal_stage_history", "lifecycle_stage_history"):
+        assert loaded["tables"][table] == served["tables"][table] > 0, table  # each read row loaded once
+    assert loaded["rows"] == sum(loaded["tables"].values()) and loaded["run_rows_per_s"] > 0
+    assert set(loaded["dlt_steps"]) == {"extract", "normalize", "load"}
+    assert stages["ingest"]["source"] == "salesforce"
 
     text = markdown.read_text()
     for name in stages:
