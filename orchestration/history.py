@@ -35,10 +35,9 @@ def _load_window(
     import dlt
     from dlt.pipeline.exceptions import PipelineStepFailed
 
-    from ingestion.pipelines import warehouse_destination
+    from ingestion.pipelines import prefer_native_file_formats, warehouse_destination
 
     destination = warehouse_destination(settings.warehouse())
-    file_format = "jsonl" if destination.destination_name == "duckdb" else None
     pipeline = dlt.pipeline(
         pipeline_name=pipeline_name,
         destination=destination,
@@ -52,7 +51,9 @@ def _load_window(
         pipeline.normalize()
         pipeline.load()
     try:
-        pipeline.extract(make_source(), loader_file_format=file_format)
+        source = make_source()
+        prefer_native_file_formats(source, destination)  # Arrow pages as Parquet, dict rows as jsonl
+        pipeline.extract(source)
     except PipelineStepFailed as e:
         cause = unwrap(e) if unwrap else None
         if cause is None:

@@ -176,12 +176,6 @@ def test_sqlite_table_appends_with_a_cursor(events: list[dict[str, Any]], tmp_pa
     )
 
 
-def test_duckdb_table_appends_with_a_cursor(events: list[dict[str, Any]], tmp_path: Path) -> None:
-    pytest.importorskip("duckdb_engine", reason="SQLAlchemy reads DuckDB through duckdb-engine")
-    _check_incremental_loads(
-        f"duckdb:///{tmp_path / 'events.duckdb'}", "main.product_events", "main", events, tmp_path
-    )
-
 
 def test_no_bucket_and_no_table_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dlt.pipeline.exceptions import PipelineStepFailed
