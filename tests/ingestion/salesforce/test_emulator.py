@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import T0, add_records, api
+from sf_support import T0, add_records, api
 
 from ingestion.sandbox.org import SalesforceOrg
 from ingestion.sandbox.salesforce_emulator import SalesforceEmulator, format_value

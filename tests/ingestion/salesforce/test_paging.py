@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import T0, Runner, add_records
+from sf_support import T0, Runner, add_records
 
 from ingestion.sandbox.org import SalesforceOrg
 from ingestion.sandbox.salesforce_emulator import SalesforceEmulator

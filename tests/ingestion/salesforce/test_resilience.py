@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import Runner
+from sf_support import Runner
 
 from ingestion.salesforce import SalesforceClient, SalesforceCredentials
 from ingestion.sandbox.org import SalesforceOrg

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import Runner
+from sf_support import Runner
 
 from ingestion.sandbox import salesforce_schema
 from ingestion.sandbox.org import SalesforceOrg

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from conftest import Runner
+from sf_support import Runner
 
 from ingestion.salesforce import table_name
 from ingestion.sandbox.org import SalesforceOrg
