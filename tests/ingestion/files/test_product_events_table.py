@@ -176,7 +176,6 @@ def test_sqlite_table_appends_with_a_cursor(events: list[dict[str, Any]], tmp_pa
     )
 
 
-
 def test_no_bucket_and_no_table_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from dlt.pipeline.exceptions import PipelineStepFailed
 
