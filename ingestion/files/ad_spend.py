@@ -16,6 +16,9 @@ goes to ``spend_quarantine`` with its file, line and reason; a well-formed row w
 exchange rate (seed ``exchange_rates``) loads with ``quarantine_reason`` set. A file without a required
 column fails the run with an error naming the file and the column; extra columns load as new columns.
 
+Files are read column by column with Arrow where the rows allow it (``spend_arrow``), each once a run, and
+load as Arrow tables (Parquet on DuckDB).
+
 History backfills (``spend_from``/``spend_to``): every file is read (no modification-date cursor), and only
 the rows dated in ``[spend_from, spend_to)`` load, each (platform, day) from its latest file as above, so a
 window replaces exactly its platform-days and leaves the rest of the table alone. Malformed rows carry no
@@ -26,19 +29,20 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import dlt
+import pyarrow as pa
+import pyarrow.compute as pc
 from dlt.common.storages.fsspec_filesystem import FileItemDict
 from dlt.sources import DltResource
 from dlt.sources.filesystem import filesystem
 
-from ingestion.files import settings
-from ingestion.files.readers import bucket_credentials, read_rows
+from ingestion.files import settings, spend_arrow
+from ingestion.files.readers import bucket_credentials
 
 CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 SPEND_COLUMNS: dict[str, Any] = {
@@ -99,15 +103,33 @@ def ad_spend_source(
         incremental=None if window else dlt.sources.incremental("modification_date"),
     ).with_name("ad_spend_files")
 
+    # Both transformers read the same new files: they are parsed once a run. The first transformer to
+    # get a page of files leaves the other what it needs (the spend tables or the malformed rows).
+    shared: dict[tuple[Any, ...], tuple[list[pa.Table], list[dict[str, Any]]]] = {}
+
+    def parse(items: list[FileItemDict], part: int) -> Any:
+        key = tuple((i["relative_path"], i["modification_date"]) for i in items)
+        if key in shared:
+            return shared.pop(key)[part]
+        tables, quarantined = parse_spend_tables(items, known)
+        shared[key] = ([], quarantined) if part == 0 else (tables, [])
+        return (tables, quarantined)[part]
+
     @dlt.transformer(
         name=settings.AD_SPEND_TABLE,
         write_disposition={"disposition": "merge", "strategy": "delete-insert"},
         merge_key=["platform", "spend_date"],
         columns=SPEND_COLUMNS,
+        file_format="parquet",
     )
-    def daily_spend(items: list[FileItemDict]) -> Iterator[list[dict[str, Any]]]:
-        rows, _ = parse_spend_files(items, known)
-        yield rows if window is None else [r for r in rows if window[0] <= r["spend_date"] < window[1]]
+    def daily_spend(items: list[FileItemDict]) -> Iterator[pa.Table]:
+        for table in parse(items, 0):
+            if window is not None:
+                days = table.column("spend_date")
+                start, end = pa.scalar(window[0], pa.date32()), pa.scalar(window[1], pa.date32())
+                table = table.filter(pc.and_(pc.greater_equal(days, start), pc.less(days, end)))
+            if table.num_rows:
+                yield table
 
     @dlt.transformer(
         name=settings.AD_SPEND_QUARANTINE_TABLE,
@@ -116,8 +138,7 @@ def ad_spend_source(
         columns=QUARANTINE_COLUMNS,
     )
     def spend_quarantine(items: list[FileItemDict]) -> Iterator[list[dict[str, Any]]]:
-        _, quarantined = parse_spend_files(items, known)
-        yield quarantined
+        yield parse(items, 1)
 
     return files | daily_spend, files | spend_quarantine
 
@@ -142,59 +163,45 @@ def date_window(start: str | dt.date | None, end: str | dt.date | None) -> tuple
     return first, last
 
 
+def parse_spend_tables(
+    items: list[FileItemDict], known: frozenset[str]
+) -> tuple[list[pa.Table], list[dict[str, Any]]]:
+    """The spend rows of the latest file for each (platform, date), a table per file, and the malformed
+    rows of every file."""
+    ordered = sorted(items, key=lambda i: (i["modification_date"], i["relative_path"]))
+    latest: dict[tuple[str, dt.date], str] = {}  # (platform, day) -> path of the latest file stating it
+    parsed: list[tuple[str, pa.Table]] = []
+    quarantined: list[dict[str, Any]] = []
+    for item in ordered:
+        table, bad = spend_arrow.parse_file(item, known, _parse_row)
+        path = item["relative_path"]
+        days = table.select(["platform", "spend_date"]).group_by(["platform", "spend_date"]).aggregate([])
+        for platform, day in zip(
+            days.column("platform").to_pylist(), days.column("spend_date").to_pylist(), strict=True
+        ):
+            latest[(platform, day)] = path
+        parsed.append((path, table))
+        quarantined.extend(bad)
+    tables = []
+    for path, table in parsed:
+        keys = pc.binary_join_element_wise(
+            table.column("platform"), pc.cast(table.column("spend_date"), pa.string()), "|"
+        )
+        owned = pa.array(
+            [f"{p}|{d.isoformat()}" for (p, d), owner in latest.items() if owner == path], pa.string()
+        )
+        kept = table.filter(pc.is_in(keys, value_set=owned))
+        if kept.num_rows:
+            tables.append(kept)
+    return tables, quarantined
+
+
 def parse_spend_files(
     items: list[FileItemDict], known: frozenset[str]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Rows of the latest file for each (platform, date), and the malformed rows of every file."""
-    ordered = sorted(items, key=lambda i: (i["modification_date"], i["relative_path"]))
-    latest: dict[tuple[str, dt.date], str] = {}  # (platform, day) -> path of the latest file stating it
-    parsed: list[tuple[str, list[dict[str, Any]]]] = []
-    quarantined: list[dict[str, Any]] = []
-    for item in ordered:
-        good, bad = _parse_file(item, known)
-        for row in good:
-            latest[(row["platform"], row["spend_date"])] = item["relative_path"]
-        parsed.append((item["relative_path"], good))
-        quarantined.extend(bad)
-    rows = [r for path, good in parsed for r in good if latest[(r["platform"], r["spend_date"])] == path]
-    return rows, quarantined
-
-
-def _parse_file(
-    item: FileItemDict, known: frozenset[str]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    path = item["relative_path"]
-    header, raw_rows = read_rows(item)
-    columns = {settings.AD_SPEND_ALIASES.get(c, c) for c in header}
-    missing = [c for c in settings.AD_SPEND_REQUIRED if c not in columns]
-    if not columns & set(settings.AD_SPEND_CAMPAIGN_COLUMNS):
-        missing.append(" or ".join(settings.AD_SPEND_CAMPAIGN_COLUMNS))
-    if missing:
-        raise ValueError(
-            f"ad spend file {item['file_url']}: missing required column(s) {', '.join(missing)}"
-            f" (found: {', '.join(header) or 'no header'})"
-        )
-    good: list[dict[str, Any]] = []
-    bad: list[dict[str, Any]] = []
-    modified = item["modification_date"]
-    for line, raw in raw_rows:
-        row = {settings.AD_SPEND_ALIASES.get(k, k): v for k, v in raw.items()}
-        parsed, reason = _parse_row(row, known)
-        if reason is not None and parsed is None:
-            bad.append(
-                {
-                    "file_path": path,
-                    "line_number": line,
-                    "reason": reason,
-                    "raw_row": json.dumps(raw, default=str, sort_keys=True),
-                    "file_modified_at": modified,
-                }
-            )
-            continue
-        assert parsed is not None
-        parsed.update(quarantine_reason=reason, file_path=path, file_modified_at=modified, line_number=line)
-        good.append(parsed)
-    return good, bad
+    """Rows of the latest file for each (platform, date), and the malformed rows of every file (as dicts)."""
+    tables, quarantined = parse_spend_tables(items, known)
+    return [row for table in tables for row in table.to_pylist()], quarantined
 
 
 def _text(value: Any) -> str | None:

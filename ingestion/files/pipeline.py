@@ -7,7 +7,7 @@ from typing import Any
 import dlt
 
 from ingestion.files import settings
-from ingestion.pipelines import warehouse_destination
+from ingestion.pipelines import prefer_native_file_formats, warehouse_destination
 
 
 def _run(
@@ -19,7 +19,6 @@ def _run(
     pipelines_dir: str | None,
 ) -> dict[str, int]:
     destination = warehouse_destination(warehouse)
-    file_format = "jsonl" if destination.destination_name == "duckdb" else None
     pipeline = dlt.pipeline(
         pipeline_name=pipeline_name,
         destination=destination,
@@ -31,7 +30,11 @@ def _run(
         pipeline.normalize()
         pipeline.load().raise_on_failed_jobs()
     print(f"{label}: reading new files", flush=True)
-    pipeline.extract(source(), loader_file_format=file_format)
+    extracted = source()
+    prefer_native_file_formats(
+        extracted, destination
+    )  # Arrow tables as Parquet, dict rows as jsonl on DuckDB
+    pipeline.extract(extracted)
     counts = {
         t: int(n) for t, n in (pipeline.normalize().row_counts or {}).items() if not t.startswith("_dlt")
     }

@@ -13,6 +13,10 @@ Malformed events (no id, user, name, or an unparseable timestamp, invalid JSON) 
 ``event_quarantine`` with file, line and reason; only new or changed files are checked (incremental on
 the file modification date), merged on (file, line) so a re-delivered file adds nothing.
 
+Events load as Arrow tables (Parquet on DuckDB): ``properties`` is the JSON text of the event's own object
+in a JSON column, so no event gets the keys of other events of the same load (as nulls) and it round-trips
+exactly. Each new file is parsed once a run (the two transformers share the result).
+
 A database table in the same shape can be read instead of (or as well as) files: ``table_url`` (a
 SQLAlchemy URL, ``SOURCES__PRODUCT_EVENTS__TABLE_URL``) and ``table_name``; see ``product_events_table``.
 
@@ -31,12 +35,14 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import dlt
+import pyarrow as pa
 from dlt.common.storages.fsspec_filesystem import FileItemDict
 from dlt.common.typing import TSecretStrValue
 from dlt.sources import DltResource
 from dlt.sources.filesystem import filesystem
 
 from ingestion.files import settings
+from ingestion.files.arrow_tables import TIMESTAMP, events_table, json_text
 from ingestion.files.readers import bucket_credentials, read_rows
 
 EVENT_COLUMNS: dict[str, Any] = {
@@ -47,6 +53,8 @@ EVENT_COLUMNS: dict[str, Any] = {
     "email": {"data_type": "text"},
     "event_name": {"data_type": "text", "nullable": False},
     "timestamp": {"data_type": "timestamp", "nullable": False},
+    # the event's own JSON object as JSON text (Arrow string into a JSON column): never unioned with the
+    # keys of other events of the load, round-trips exactly
     "properties": {"data_type": "json"},
     "file_path": {"data_type": "text"},
 }
@@ -151,22 +159,38 @@ def _file_resources(
         "product_event_files"
     )
     initial = _timestamp(initial_timestamp) if initial_timestamp else None
+    # Both transformers read the new files: each file is parsed once a run. The one reading a file first
+    # leaves what the other needs: the events transformer its malformed rows (small), the quarantine its
+    # parsed events (only for a file the events transformer has not reached yet, which it always will).
+    bad_rows: dict[tuple[str, Any], list[dict[str, Any]]] = {}
+    parsed_events: dict[tuple[str, Any], pa.Table | None] = {}
 
-    def parsed(items: list[FileItemDict]) -> Iterator[list[dict[str, Any]]]:
+    def key(item: FileItemDict) -> tuple[str, Any]:
+        return item["relative_path"], item["modification_date"]
+
+    def parsed(items: list[FileItemDict]) -> Iterator[Any]:
         for item in sorted(items, key=lambda i: i["relative_path"]):
-            yield [event for event, _ in _parse_file(item) if event is not None and in_window(event, window)]
+            if key(item) in parsed_events:
+                table = parsed_events.pop(key(item))
+            else:
+                table, bad = parse_file(item)
+                bad_rows[key(item)] = bad
+            if table is not None and window is not None:
+                table = table_in_window(table, window)
+            if table is not None and table.num_rows:
+                yield table
 
     cursor = dlt.sources.incremental("timestamp", initial_value=initial)
 
     def events_since_cursor(
         items: list[FileItemDict], timestamp: dlt.sources.incremental[dt.datetime] = cursor
-    ) -> Iterator[list[dict[str, Any]]]:
+    ) -> Iterator[Any]:
         yield from parsed(items)
 
     # a window reads every event of its files: no cursor (and none is stored)
-    events = dlt.transformer(name=settings.PRODUCT_TABLE, columns=EVENT_COLUMNS, **events_hints(window))(
-        events_since_cursor if window is None else parsed
-    )
+    events = dlt.transformer(
+        name=settings.PRODUCT_TABLE, columns=EVENT_COLUMNS, file_format="parquet", **events_hints(window)
+    )(events_since_cursor if window is None else parsed)
 
     @dlt.transformer(
         name=settings.PRODUCT_QUARANTINE_TABLE,
@@ -176,7 +200,11 @@ def _file_resources(
     )
     def event_quarantine(items: list[FileItemDict]) -> Iterator[list[dict[str, Any]]]:
         for item in sorted(items, key=lambda i: i["relative_path"]):
-            yield [bad for event, bad in _parse_file(item) if bad is not None]
+            if key(item) in bad_rows:
+                bad = bad_rows.pop(key(item))
+            else:
+                parsed_events[key(item)], bad = parse_file(item)
+            yield bad
 
     changed_files = filesystem(
         **listing_kwargs,
@@ -184,6 +212,73 @@ def _file_resources(
         incremental=None if window else dlt.sources.incremental("modification_date"),
     ).with_name("product_event_files_changed")
     return [files | events, changed_files | event_quarantine]
+
+
+def table_in_window(table: pa.Table, window: tuple[dt.datetime, dt.datetime]) -> pa.Table:
+    """The events of ``table`` timed in ``[start, end)``."""
+    import pyarrow.compute as pc
+
+    stamps = table.column("timestamp")
+    start, end = (pa.scalar(w, TIMESTAMP) for w in window)
+    return table.filter(pc.and_(pc.greater_equal(stamps, start), pc.less(stamps, end)))
+
+
+def parse_file(item: FileItemDict) -> tuple[pa.Table | None, list[dict[str, Any]]]:
+    """The well-formed events of one file as a table (None when it has none) and its malformed rows.
+
+    An event with only the common fields, text ids and name and a text timestamp goes straight into the
+    columns; any other line goes through ``parse_event`` (aliases, extra fields, quarantine), which gives
+    the same values for the plain ones."""
+    path = item["relative_path"]
+    columns: dict[str, list[Any]] = {f: [] for f in (*_TEXT_FIELDS, "timestamp", "properties")}
+    texts = [columns[f] for f in _TEXT_FIELDS]
+    stamps, props = columns["timestamp"], columns["properties"]
+    others: list[dict[str, Any]] = []
+    bad: list[dict[str, Any]] = []
+    _, rows = read_rows(item)
+    for line, raw in rows:
+        if raw.__class__ is dict and _FIELD_SET.issuperset(raw):
+            values = [raw.get(f) for f in _TEXT_FIELDS]
+            event_id, user_id, name = values[0], values[1], values[5]
+            properties = raw.get("properties")
+            if (
+                all(v is None or v.__class__ is str for v in values)
+                and event_id
+                and event_id.strip()
+                and user_id
+                and user_id.strip()
+                and name
+                and name.strip()
+                and (properties is None or properties.__class__ is dict)
+            ):
+                try:
+                    stamp = _timestamp(raw.get("timestamp"))
+                except (TypeError, ValueError, OverflowError):
+                    pass  # parse_event quarantines it with its reason
+                else:
+                    for column, value in zip(texts, values, strict=True):
+                        column.append(None if value is None else value.strip())
+                    stamps.append(stamp)
+                    props.append(json_text(properties or {}))
+                    continue
+        event, reason = parse_event(raw)
+        if event is not None:
+            event["file_path"] = path
+            others.append(event)
+        else:
+            bad.append(_quarantine_row(path, line, raw, reason))
+    tables = []
+    if stamps:
+        arrays = [pa.array(columns[f], pa.string()) for f in _TEXT_FIELDS]
+        arrays += [pa.array(stamps, TIMESTAMP), pa.array(props, pa.string())]
+        arrays.append(pa.array([path] * len(stamps), pa.string()))
+        tables.append(pa.Table.from_arrays(arrays, schema=PLAIN_SCHEMA))
+    if others:
+        tables.append(events_table(others))
+    if not tables:
+        return None, bad
+    table = tables[0] if len(tables) == 1 else pa.concat_tables(tables, promote_options="default")
+    return table, bad
 
 
 def _timestamp(value: Any) -> dt.datetime:
@@ -197,25 +292,14 @@ def _timestamp(value: Any) -> dt.datetime:
     return parsed.replace(tzinfo=dt.UTC) if parsed.tzinfo is None else parsed.astimezone(dt.UTC)
 
 
-def _parse_file(item: FileItemDict) -> Iterator[tuple[dict[str, Any] | None, dict[str, Any] | None]]:
-    path = item["relative_path"]
-    _, rows = read_rows(item)
-    for line, raw in rows:
-        event, reason = parse_event(raw)
-        if event is not None:
-            event["file_path"] = path
-            yield event, None
-        else:
-            raw_text = raw.get("__raw__") if isinstance(raw, dict) and "__raw__" in raw else raw
-            yield (
-                None,
-                {
-                    "file_path": path,
-                    "line_number": line,
-                    "reason": reason,
-                    "raw_event": raw_text if isinstance(raw_text, str) else json.dumps(raw_text, default=str),
-                },
-            )
+def _quarantine_row(path: str, line: int, raw: Any, reason: str | None) -> dict[str, Any]:
+    raw_text = raw.get("__raw__") if isinstance(raw, dict) and "__raw__" in raw else raw
+    return {
+        "file_path": path,
+        "line_number": line,
+        "reason": reason,
+        "raw_event": raw_text if isinstance(raw_text, str) else json.dumps(raw_text, default=str),
+    }
 
 
 def parse_event(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
@@ -224,10 +308,14 @@ def parse_event(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
         return None, "event is not a JSON object"
     if "__error__" in raw:
         return None, str(raw["__error__"])
-    row = {settings.PRODUCT_ALIASES.get(k, k): v for k, v in raw.items()}
-    traits = (row.get("context") or {}).get("traits") if isinstance(row.get("context"), dict) else None
-    if row.get("email") is None and isinstance(traits, dict):
-        row["email"] = traits.get("email")
+    aliases = settings.PRODUCT_ALIASES
+    row = raw if _ALIAS_KEYS.isdisjoint(raw) else {aliases.get(k, k): v for k, v in raw.items()}
+    email = row.get("email")
+    context = row.get("context")
+    if email is None and isinstance(context, dict):
+        traits = context.get("traits")
+        if isinstance(traits, dict):
+            email = traits.get("email")
     reasons = [
         f"{f} is missing" for f in ("event_id", "user_id", "event_name") if not str(row.get(f) or "").strip()
     ]
@@ -241,8 +329,28 @@ def parse_event(raw: Any) -> tuple[dict[str, Any] | None, str | None]:
         reasons.append("properties is not an object")
     if reasons:
         return None, "; ".join(reasons)
-    event = {f: (str(row[f]).strip() if row.get(f) is not None else None) for f in _FIELDS[:6]}
+    event = {}
+    for f in _TEXT_FIELDS:
+        value = email if f == "email" else row.get(f)
+        event[f] = (
+            None if value is None else (value.strip() if value.__class__ is str else str(value).strip())
+        )
     event["timestamp"] = stamp
     event["properties"] = properties or {}
-    extra = {k: v for k, v in row.items() if k not in _FIELDS and k != "context"}
-    return {**event, **extra}, None
+    for k, v in row.items():
+        if k not in _FIELD_SET and k != "context":
+            event[k] = v
+    return event, None
+
+
+_TEXT_FIELDS = _FIELDS[:6]
+_FIELD_SET = frozenset(_FIELDS)
+_ALIAS_KEYS = frozenset(settings.PRODUCT_ALIASES)
+PLAIN_SCHEMA = pa.schema(
+    [pa.field(f, pa.string(), nullable=f not in ("event_id", "user_id", "event_name")) for f in _TEXT_FIELDS]
+    + [
+        pa.field("timestamp", TIMESTAMP, nullable=False),
+        pa.field("properties", pa.string()),
+        pa.field("file_path", pa.string()),
+    ]
+)

@@ -31,6 +31,7 @@ import dlt
 from dlt.sources import DltResource
 
 from ingestion.files import settings
+from ingestion.files.arrow_tables import events_table
 from ingestion.files.product_events import (
     EVENT_COLUMNS,
     QUARANTINE_COLUMNS,
@@ -92,11 +93,13 @@ def table_resources(
             elif in_window(event, window):
                 good.append(event)
         if good:
-            yield good
+            yield events_table(good)  # properties as JSON text: never unioned with other events' keys
         if bad:
             yield dlt.mark.with_table_name(bad, settings.PRODUCT_QUARANTINE_TABLE)
 
-    resource = dlt.transformer(events, name="product_event_table_events", data_from=rows)
+    resource = dlt.transformer(
+        events, name="product_event_table_events", data_from=rows, file_format="parquet"
+    )
     # the side-table variant first: dlt clones a variant from the hints present at that moment
     resource.apply_hints(
         table_name=settings.PRODUCT_QUARANTINE_TABLE,

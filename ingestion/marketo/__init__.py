@@ -26,6 +26,12 @@ How it reads (and why):
   by id as above (the leads created or changed in the window), and the undated rest (types, fields,
   programs with costs and tags, smart campaigns) is read whole. No cursor is read or moved.
 
+Speed: pages are 300 records (the API's maximum for activities, deleted leads and leads by id); the
+activity type chunks and the deleted leads, then the lead batches, are read ``settings.MAX_PARALLEL_CALLS``
+calls at a time (Marketo allows 10 concurrent calls); every page becomes an Arrow table typed as the
+row-by-row rules type it (``arrow_pages``), pages are joined into large tables and written as Parquet, so dlt
+never normalises a value at a time.
+
 Cursors move only after everything they cover was read; dlt commits them with the load. On error 607
 (daily quota) the source stops reading, what was read is loaded, cursors stay, and ``run_marketo`` raises
 ``MarketoQuotaExceeded`` after the load.
@@ -34,6 +40,7 @@ Cursors move only after everything they cover was read; dlt commits them with th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -45,18 +52,10 @@ from dlt.common.normalizers.naming.snake_case import NamingConvention
 from dlt.common.typing import TSecretStrValue
 from dlt.extract.resource import DltResource
 
-from ingestion.marketo import settings
-from ingestion.marketo.fields import (
-    BadValue,
-    cast,
-    column_hint,
-    drift,
-    effective_kinds,
-    iso,
-    parse_datetime,
-    ts,
-)
+from ingestion.marketo import arrow_pages, settings
+from ingestion.marketo.fields import column_hint, drift, effective_kinds, iso, parse_datetime, ts
 from ingestion.marketo.helpers import MarketoAuthError, MarketoClient, MarketoError, MarketoQuotaExceeded
+from ingestion.marketo.parallel import run_parallel
 from ingestion.marketo.programs import programs, smart_campaigns
 from ingestion.marketo.settings import QUOTA_STATE_KEY
 
@@ -160,93 +159,6 @@ def _type_row(t: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _activity_rows(
-    page: list[dict[str, Any]], skip: set[str]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    rows, attrs = [], []
-    for a in page:
-        guid = str(a["marketoGUID"])
-        if guid in skip:
-            continue
-        rows.append(
-            {
-                "marketo_guid": guid,
-                "id": int(a["id"]),
-                "lead_id": int(a["leadId"]),
-                "activity_date": parse_datetime(a["activityDate"]),
-                "activity_type_id": int(a["activityTypeId"]),
-                "campaign_id": a.get("campaignId"),
-                "primary_attribute_value_id": None
-                if a.get("primaryAttributeValueId") is None
-                else str(a["primaryAttributeValueId"]),
-                "primary_attribute_value": a.get("primaryAttributeValue"),
-            }
-        )
-        for attr in a.get("attributes") or []:
-            value = attr.get("value")
-            attrs.append(
-                {
-                    "marketo_guid": guid,
-                    "name": str(attr["name"]),
-                    "value": None if value is None else (value if isinstance(value, str) else _json(value)),
-                }
-            )
-    return rows, attrs
-
-
-def _in_window(
-    page: list[dict[str, Any]], window: tuple[dt.datetime, dt.datetime] | None
-) -> tuple[list[dict[str, Any]], bool]:
-    """The page's activities dated in ``[start, end)`` of ``window`` (all of them without one), and whether
-    the page reached the end: the paging token is date-based, so pages after one that passed the end hold
-    later activities only and need not be read. (An empty page says nothing about its dates: paging goes on.)
-    """
-    if window is None:
-        return page, False
-    start, end = window
-    kept, past_end = [], False
-    for a in page:
-        when = parse_datetime(a.get("activityDate"))
-        if when is None:
-            raise MarketoError(f"Marketo activity {a.get('marketoGUID')}: no activityDate")
-        if when >= end:
-            past_end = True
-        elif when >= start:
-            kept.append(a)
-    return kept, past_end
-
-
-def _json(value: Any) -> str:
-    import json
-
-    return json.dumps(value) if not isinstance(value, bool | int | float) else str(value).lower()
-
-
-def lead_row(rec: dict[str, Any], kinds: dict[str, str], quarantine: list[dict[str, Any]]) -> dict[str, Any]:
-    """One lead as a typed row; values that do not fit their loaded type go to ``quarantine`` (null here)."""
-    row: dict[str, Any] = {"id": int(rec["id"])}
-    for name, value in rec.items():
-        if name == "id":
-            continue
-        kind = kinds.get(name, "string")
-        try:
-            row[snake(name)] = cast(value, kind)
-        except BadValue as e:
-            row[snake(name)] = None
-            quarantine.append(
-                {
-                    "object_type": "lead",
-                    "object_id": str(rec["id"]),
-                    "field_name": name,
-                    "value": None if value is None else str(value),
-                    "loaded_type": kind,
-                    "reason": str(e),
-                    "detected_at": dt.datetime.now(dt.UTC),
-                }
-            )
-    return row
-
-
 def lead_database(
     client: MarketoClient,
     types: list[dict[str, Any]],
@@ -271,6 +183,25 @@ def lead_database(
     type_ids = [int(t["id"]) for t in types if t.get("name") != settings.DELETE_LEAD_TYPE_NAME]
     fields = list(current)
 
+    def activity_stream(path: str, what: str, since: str, params: dict[str, Any]) -> Iterator[Any]:
+        """One paging-token sequence (a worker thread): ``(activities, attributes)`` tables per page of
+        the window (all of them without one), until the last page or the first past the window's end."""
+        token = client.paging_token(since)
+        for page in client.token_pages(path, what, token, params):
+            if not page:
+                continue
+            activities, attributes = arrow_pages.activity_tables(page)
+            activities, attributes, past_end = arrow_pages.in_window(activities, attributes, window)
+            yield activities, attributes
+            if past_end:
+                return
+
+    def lead_batch(ids: list[int]) -> Iterator[Any]:
+        """One ``leads.json`` call (a worker thread): the typed table and its quarantined values."""
+        for page in client.leads(ids, fields):
+            quarantine: list[dict[str, Any]] = []
+            yield arrow_pages.lead_table(page, kinds, snake, quarantine), quarantine
+
     def items() -> Iterator[Any]:
         state = dlt.current.source_state()
         state.pop(QUOTA_STATE_KEY, None)
@@ -283,68 +214,79 @@ def lead_database(
         lead_ids: set[int] = set()
         deleted: set[int] = set()
         counts = {"activities": 0, "deleted_leads": 0, "leads": 0}
-        try:
-            step = settings.ACTIVITY_TYPE_IDS_PER_CALL
-            for i in range(0, len(type_ids), step):
-                chunk = ",".join(str(t) for t in type_ids[i : i + step])
-                token = client.paging_token(since)
-                params = {"activityTypeIds": chunk, "batchSize": settings.ACTIVITY_PAGE_SIZE}
-                for page in client.token_pages("/rest/v1/activities.json", "activities", token, params):
-                    page, past_end = _in_window(page, window)
-                    rows, attrs = _activity_rows(page, seen)
-                    if past_end and not rows:
-                        break
-                    if not rows:
-                        continue
-                    for r in rows:
-                        lead_ids.add(r["lead_id"])
-                        if r["activity_date"] > newest:
-                            newest, newest_ids = r["activity_date"], set()
-                        if r["activity_date"] == newest:
-                            newest_ids.add(r["marketo_guid"])
-                    counts["activities"] += len(rows)
-                    yield dlt.mark.with_table_name(rows, "activities")
-                    if attrs:
-                        yield dlt.mark.with_table_name(attrs, "activity_attributes")
-                    if past_end:
-                        break
-                print(f"marketo: activities {counts['activities']} read (types {chunk})", flush=True)
-            token = client.paging_token(since)
-            for page in client.token_pages(
+        step = settings.ACTIVITY_TYPE_IDS_PER_CALL
+        chunks = [",".join(str(t) for t in type_ids[i : i + step]) for i in range(0, len(type_ids), step)]
+        page_size = settings.ACTIVITY_PAGE_SIZE
+        streams = [
+            functools.partial(
+                activity_stream,
+                "/rest/v1/activities.json",
+                "activities",
+                since,
+                {"activityTypeIds": chunk, "batchSize": page_size},
+            )
+            for chunk in chunks
+        ]
+        streams.append(
+            functools.partial(
+                activity_stream,
                 "/rest/v1/activities/deletedleads.json",
                 "deleted leads",
-                token,
-                {"batchSize": settings.ACTIVITY_PAGE_SIZE},
-            ):
-                page, past_end = _in_window(page, window)
-                rows, _ = _activity_rows(page, seen)
-                for r in rows:
-                    deleted.add(r["lead_id"])
-                    if r["activity_date"] > newest:
-                        newest, newest_ids = r["activity_date"], set()
-                    if r["activity_date"] == newest:
-                        newest_ids.add(r["marketo_guid"])
-                if rows:
-                    counts["deleted_leads"] += len(rows)
-                    yield dlt.mark.with_table_name(
-                        [{**r, "deleted_at": r["activity_date"]} for r in rows], "deleted_leads"
-                    )
-                if past_end:
-                    break
+                since,
+                {"batchSize": page_size},
+            )
+        )
+        is_deleted = len(chunks)  # the index of the deleted-leads stream
+        batch = arrow_pages.TableBatches(
+            settings.ARROW_BATCH_ROWS
+        )  # few, large items: dlt's cost is per item
+        try:
+            for index, (activities, attributes) in run_parallel(streams, settings.MAX_PARALLEL_CALLS):
+                activities, attributes = arrow_pages.without_guids(activities, attributes, seen)
+                if activities.num_rows == 0:
+                    continue
+                top = arrow_pages.newest(activities)
+                assert top is not None
+                if top[0] > newest:
+                    newest, newest_ids = top[0], set(top[1])
+                elif top[0] == newest:
+                    newest_ids.update(top[1])
+                ids = activities.column("lead_id").to_pylist()
+                if index == is_deleted:
+                    deleted.update(ids)
+                    counts["deleted_leads"] += activities.num_rows
+                    deletions = activities.append_column("deleted_at", activities.column("activity_date"))
+                    yield from batch.add("deleted_leads", deletions)
+                    continue
+                lead_ids.update(ids)
+                counts["activities"] += activities.num_rows
+                yield from batch.add("activities", activities)
+                yield from batch.add("activity_attributes", attributes)
+            yield from batch.flush()
+            print(
+                f"marketo: {counts['activities']} activities ({len(chunks)} type chunks) and "
+                f"{counts['deleted_leads']} deleted leads read",
+                flush=True,
+            )
             wanted = sorted(lead_ids - deleted)
-            for page in client.leads(wanted, fields):
-                quarantine: list[dict[str, Any]] = []
-                rows = [lead_row(rec, kinds, quarantine) for rec in page]
-                if rows:
-                    counts["leads"] += len(rows)
-                    yield dlt.mark.with_table_name(rows, "leads")
+            size = settings.LEAD_BATCH_SIZE
+            batches = [
+                functools.partial(lead_batch, wanted[i : i + size]) for i in range(0, len(wanted), size)
+            ]
+            for _, (table, quarantine) in run_parallel(batches, settings.MAX_PARALLEL_CALLS):
+                counts["leads"] += table.num_rows
+                yield from batch.add("leads", table)
                 if quarantine:
                     yield dlt.mark.with_table_name(quarantine, QUARANTINE_TABLE)
+            yield from batch.flush()
         except MarketoQuotaExceeded as e:
             logger.error("%s", e)
             print(f"marketo: {e}", flush=True)
             state[QUOTA_STATE_KEY] = {"endpoint": e.endpoint, "message": str(e)}
-            return  # what was read loads; the cursor stays where it was
+            yield from batch.flush()  # what was read loads; the cursor stays where it was
+            return
+        except arrow_pages.ActivityPageError as e:
+            raise MarketoError(str(e)) from e
         print(
             f"marketo: {counts['activities']} activities, {counts['deleted_leads']} deleted leads, "
             f"{counts['leads']} leads read",
@@ -359,7 +301,8 @@ def lead_database(
         {"name": "id", "data_type": "bigint", "nullable": False},
         *(column_hint(snake(n), k) for n, k in kinds.items() if n != "id"),
     ]
-    resource = dlt.resource(items, name="leads")
+    # Arrow tables: written as Parquet (dlt loads them without normalising row by row)
+    resource = dlt.resource(items, name="leads", file_format="parquet")
     # side-table variants first: dlt clones a variant from the resource hints present at that moment
     resource.apply_hints(
         table_name="activities",

@@ -7,13 +7,14 @@ line or an error message.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import orjson
 import requests
 
 from ingestion.marketo import settings
@@ -72,6 +73,7 @@ class MarketoClient:
         self.timeout = timeout or settings.REQUEST_TIMEOUT_SECONDS
         self.session = requests.Session()
         self._token: str | None = None
+        self._auth_lock = threading.Lock()  # worker threads share the client: one authenticates at a time
         self._token_expires = 0.0
         self.requests_made = 0
 
@@ -89,17 +91,18 @@ class MarketoClient:
         delay = min(settings.BACKOFF_BASE_SECONDS * 2**attempt, settings.BACKOFF_MAX_SECONDS)
         return delay + random.uniform(0, delay / 4)
 
-    def _send(self, method: str, path: str, what: str, **kw: Any) -> tuple[Any, str]:
-        """One HTTP exchange with transport-level retries; returns (parsed JSON, '') or (None, problem)."""
+    def _send(
+        self, method: str, path: str, what: str, **kw: Any
+    ) -> tuple[Any, str, requests.Response | None]:
+        """One HTTP exchange; returns (parsed JSON, '', response) or (None, problem, response or None)."""
         url = f"{self.base_url}{path}"
         try:
             resp = self.session.request(method, url, timeout=self.timeout, **kw)
         except (requests.ConnectionError, requests.Timeout) as e:
-            return None, type(e).__name__  # the exception text holds the URL: not logged
+            return None, type(e).__name__, None  # the exception text holds the URL: not logged
         self.requests_made += 1
         if resp.status_code == 429 or resp.status_code >= 500:
-            self._last_response = resp
-            return None, f"HTTP {resp.status_code}"
+            return None, f"HTTP {resp.status_code}", resp
         if resp.status_code >= 400:
             detail = resp.text[:200]
             try:
@@ -110,9 +113,9 @@ class MarketoClient:
             cls = MarketoAuthError if resp.status_code in (401, 403) else MarketoError
             raise cls(f"Marketo {what} failed: HTTP {resp.status_code}: {detail}", endpoint=path)
         try:
-            return json.loads(resp.text), ""
-        except ValueError:
-            return None, f"invalid or truncated JSON body ({len(resp.text)} bytes)"
+            return orjson.loads(resp.content), "", resp
+        except orjson.JSONDecodeError:
+            return None, f"invalid or truncated JSON body ({len(resp.content)} bytes)", resp
 
     def _authenticate(self) -> None:
         what = "authentication (/identity/oauth/token)"
@@ -125,7 +128,7 @@ class MarketoClient:
         for attempt in range(self.max_attempts):
             if attempt:
                 time.sleep(self._backoff(attempt))
-            body, problem = self._send("POST", "/identity/oauth/token", what, data=data)
+            body, problem, _ = self._send("POST", "/identity/oauth/token", what, data=data)
             if body is None:
                 logger.warning("Marketo %s: %s, retrying", what, problem)
                 continue
@@ -138,12 +141,19 @@ class MarketoClient:
         raise MarketoError(f"Marketo {what} failed after {self.max_attempts} attempts: {problem}")
 
     def _headers(self) -> dict[str, str]:
-        if (
-            self._token is None
-            or time.monotonic() > self._token_expires - settings.TOKEN_REFRESH_MARGIN_SECONDS
-        ):
-            self._authenticate()
-        return {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+        with self._auth_lock:
+            if (
+                self._token is None
+                or time.monotonic() > self._token_expires - settings.TOKEN_REFRESH_MARGIN_SECONDS
+            ):
+                self._authenticate()
+            return {"Authorization": f"Bearer {self._token}", "Accept": "application/json"}
+
+    def _drop_token(self, headers: dict[str, str]) -> None:
+        """Forget the token ``headers`` carried (refused), unless another thread already replaced it."""
+        with self._auth_lock:
+            if headers["Authorization"] == f"Bearer {self._token}":
+                self._token = None
 
     def get(self, path: str, what: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """GET one Marketo call and return its successful envelope (``success: true``)."""
@@ -155,9 +165,9 @@ class MarketoClient:
         reauthed, problem = False, ""
         attempt = 0
         while attempt < self.max_attempts:
-            body, problem = self._send(method, path, what, headers=self._headers(), **kw)
+            headers = self._headers()
+            body, problem, resp = self._send(method, path, what, headers=headers, **kw)
             if body is None:
-                resp = getattr(self, "_last_response", None) if problem.startswith("HTTP") else None
                 delay = self._backoff(attempt, resp)
                 logger.warning("Marketo %s: %s, retrying in %.1fs", what, problem, delay)
                 time.sleep(delay)
@@ -171,7 +181,8 @@ class MarketoClient:
             code, message = str(errors[0].get("code")), str(errors[0].get("message"))[:300]
             if code in settings.REAUTH_CODES and not reauthed:
                 logger.info("Marketo %s: %s %s, re-authenticating", what, code, message)
-                self._token, reauthed = None, True
+                self._drop_token(headers)
+                reauthed = True
                 continue
             if code == settings.QUOTA_CODE:
                 raise MarketoQuotaExceeded(quota_message(path), endpoint=path, code=code)

@@ -33,10 +33,9 @@ def run_marketo(
     """
     from ingestion.marketo import marketo_source
     from ingestion.marketo.settings import DATASET_NAME, PIPELINE_NAME
-    from ingestion.pipelines import warehouse_destination
+    from ingestion.pipelines import prefer_native_file_formats, warehouse_destination
 
     destination = warehouse_destination(warehouse)
-    file_format = "jsonl" if destination.destination_name == "duckdb" else None
     pipeline = dlt.pipeline(
         pipeline_name=PIPELINE_NAME,
         destination=destination,
@@ -48,9 +47,10 @@ def run_marketo(
         pipeline.normalize()
         pipeline.load().raise_on_failed_jobs()
     source = marketo_source(**source_kwargs)
+    prefer_native_file_formats(source, destination)  # Arrow tables as Parquet, dict rows as jsonl on DuckDB
     print(f"marketo: extracting {', '.join(source.resources.keys())}", flush=True)
     try:
-        pipeline.extract(source, loader_file_format=file_format)
+        pipeline.extract(source)
     except PipelineStepFailed as e:  # surface the Marketo error itself (endpoint and code), not dlt's wrapper
         cause = marketo_cause(e)
         if cause is None:

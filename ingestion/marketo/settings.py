@@ -21,6 +21,11 @@ LEAD_BATCH_SIZE = 300  # filterValues per leads.json call
 ACTIVITY_TYPE_IDS_PER_CALL = 10  # activityTypeIds per activities.json call
 ACTIVITY_PAGE_SIZE = 300  # batchSize of activities.json / deletedleads.json
 PROGRAM_PAGE_SIZE = 200  # maxReturn of programs.json
+# call sequences run at once (activity type chunks, deleted leads, lead batches): Marketo allows 10
+# concurrent calls per subscription (615 beyond, retried) and 100 calls per 20 s (606, waited out)
+MAX_PARALLEL_CALLS = 4
+# rows per Arrow table handed to dlt (pages are joined: dlt's cost is per item, not per row)
+ARROW_BATCH_ROWS = 50_000
 MAX_URL_LENGTH = 7_000  # Marketo answers 414 over 8 KiB: longer GETs go as POST with _method=GET
 
 # activity types never read through activities.json: Delete Lead comes from deletedleads.json

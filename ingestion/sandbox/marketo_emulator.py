@@ -31,6 +31,7 @@ from __future__ import annotations
 import base64
 import bisect
 import json
+import os
 import threading
 import time
 import uuid
@@ -66,17 +67,23 @@ ERRORS = {
 }
 
 
+def request_id() -> str:
+    """A Marketo-style request id (``1d2c3#17a4b5c6d7e``)."""
+    token = os.urandom(8).hex()
+    return f"{token[:5]}#{token[5:16]}"
+
+
 def error(code: str, message: str | None = None) -> dict[str, Any]:
     """Marketo's error envelope (sent with HTTP 200)."""
     return {
-        "requestId": f"{uuid.uuid4().hex[:5]}#{uuid.uuid4().hex[:11]}",
+        "requestId": request_id(),
         "success": False,
         "errors": [{"code": str(code), "message": message or ERRORS.get(str(code), "Error")}],
     }
 
 
 def ok(result: list[Any] | None = None, **extra: Any) -> dict[str, Any]:
-    out: dict[str, Any] = {"requestId": f"{uuid.uuid4().hex[:5]}#{uuid.uuid4().hex[:11]}", "success": True}
+    out: dict[str, Any] = {"requestId": request_id(), "success": True}
     if result is not None:
         out["result"] = result
     out.update(extra)
@@ -143,7 +150,7 @@ class MarketoEmulator(EmulatorServer):
         self.calls_today = 0
         self._window: deque[float] = deque()
         self._date_cache: dict[int, tuple[Any, list[str]]] = {}
-        self._json_cache: dict[str, str] = {}
+        self._json_cache: dict[str, bytes] = {}
         self._lock = threading.Lock()
         self._listen(host, port, _make_handler(self))
 
@@ -343,18 +350,19 @@ class MarketoEmulator(EmulatorServer):
         return out
 
     def _fast_json(self, payload: dict[str, Any]) -> bytes:
-        """The payload as JSON, each activity serialised once and cached (activities never change)."""
+        """The payload as JSON bytes, each activity serialised once and kept (activities never change: a
+        deleted lead's activities leave the list, a new activity is a new record), so a page costs a join."""
         parts = []
         cache = self._json_cache
         for a in payload.get("result") or []:
-            text = cache.get(a["marketoGUID"])
-            if text is None:
-                text = cache[a["marketoGUID"]] = json.dumps(a)
-            parts.append(text)
-        head = json.dumps({k: v for k, v in payload.items() if k != "result"})
+            data = cache.get(a["marketoGUID"])
+            if data is None:
+                data = cache[a["marketoGUID"]] = json.dumps(a).encode()
+            parts.append(data)
+        head = json.dumps({k: v for k, v in payload.items() if k != "result"}).encode()
         if "result" not in payload:
-            return head.encode()
-        return (head[:-1] + ', "result": [' + ", ".join(parts) + "]}").encode()
+            return head
+        return b"".join((head[:-1], b', "result": [', b", ".join(parts), b"]}"))
 
     def _dates(self, rows: list[dict[str, Any]]) -> list[str]:
         """The sorted activity dates of ``rows``, cached until the list changes (pages stay O(batch))."""
@@ -379,25 +387,59 @@ class MarketoEmulator(EmulatorServer):
 
 def _make_handler(emulator: MarketoEmulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        """HTTP/1.1 with keep-alive. Headers are read into a plain dict and a response goes out as one
+        write: ``http.server``'s e-mail header parser and line-by-line response writing cost more than the
+        emulator's own work per call (the emulator must not be what limits a load)."""
+
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True
 
+        def parse_request(self) -> bool:
+            line = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+            parts = line.split()
+            if len(parts) != 3 or parts[2] not in ("HTTP/1.1", "HTTP/1.0"):
+                return super().parse_request()  # anything unusual: the standard parser and its errors
+            self.requestline = line
+            self.command, self.path, self.request_version = parts
+            fields: dict[str, str] = {}
+            while True:
+                raw = self.rfile.readline(65537)
+                if raw in (b"\r\n", b"\n", b""):
+                    break
+                if len(fields) > 100:
+                    self.send_error(431, "Too many headers")
+                    return False
+                name, _, value = raw.decode("iso-8859-1").partition(":")
+                fields[name.strip().lower()] = value.strip()
+            self.fields = fields
+            connection = fields.get("connection", "").lower()
+            self.close_connection = connection == "close" or (
+                self.request_version == "HTTP/1.0" and connection != "keep-alive"
+            )
+            return True
+
         def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
+            fields = getattr(self, "fields", None)
+            if fields is None:  # parsed by the standard parser
+                fields = {k.lower(): v for k, v in self.headers.items()}
+            self.fields = None
+            length = int(fields.get("content-length") or 0)
             body = self.rfile.read(length) if length else b""
-            headers = {k.lower(): v for k, v in self.headers.items()}
             try:
-                status, payload, extra = emulator.handle(self.command, self.path, headers, body)
+                status, payload, extra = emulator.handle(self.command, self.path, fields, body)
             except Exception as e:  # an emulator bug must surface as a 500, not a hung socket
                 status, payload, extra = 500, {"error": f"internal error {e!r}"}, {}
             data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json;charset=UTF-8")
-            self.send_header("Content-Length", str(len(data)))
-            for k, v in extra.items():
-                self.send_header(k, v)
-            self.end_headers()
-            self.wfile.write(data)
+            reason = self.responses.get(status, ("",))[0]
+            head = [
+                f"HTTP/1.1 {status} {reason}",
+                "Content-Type: application/json;charset=UTF-8",
+                f"Content-Length: {len(data)}",
+                *(f"{k}: {v}" for k, v in extra.items()),
+            ]
+            if self.close_connection:
+                head.append("Connection: close")
+            self.wfile.write(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + data)
 
         do_GET = do_POST = _serve
 

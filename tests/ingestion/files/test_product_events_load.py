@@ -146,3 +146,31 @@ def test_run_killed_mid_load_then_rerun_loses_and_duplicates_nothing(
     assert len(query(tmp_path / "wh.duckdb", "select event_id from raw_product_events.events")) == len(
         expected
     )
+
+
+def test_properties_round_trip_exactly_without_the_keys_of_other_events(tmp_path: Path) -> None:
+    """Each event's ``properties`` loads as its own JSON object: keys other events of the same load carry
+    are not added (as nulls), nested values and types survive, and staging reads it back as text."""
+    nested = {"plan": "trial", "seats": 3, "ratio": 0.5, "flags": [1, "two", None], "ctx": {"a": {"b": True}}}
+    write_jsonl(
+        tmp_path / "files" / "day.jsonl",
+        [
+            _event("p1", 10, "signed_up", properties={"plan": "trial", "utm_source": None}),
+            _event("p2", 11, "data_source_connected", properties={"source": "onboarding"}),
+            _event("p3", 12, properties=nested),
+            _event("p4", 13),  # no properties: an empty object
+        ],
+    )
+    assert _run(tmp_path) == {"events": 4}
+    rows = dict(
+        query(
+            tmp_path / "wh.duckdb",
+            "select event_id, cast(properties as varchar) from raw_product_events.events order by 1",
+        )
+    )
+    assert {k: json.loads(v) for k, v in rows.items()} == {
+        "p1": {"plan": "trial", "utm_source": None},
+        "p2": {"source": "onboarding"},
+        "p3": nested,
+        "p4": {},
+    }
