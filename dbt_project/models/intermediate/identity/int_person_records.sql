@@ -197,7 +197,7 @@ final as (
     -- all_records has every column of the contract, from person_key on, in order
     select
         {{ dbt.hash('person_key') }} as person_id,
-        all_records.*
+        *
     from all_records
 
 )
