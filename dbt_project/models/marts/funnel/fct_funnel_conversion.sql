@@ -44,6 +44,7 @@ entity_pairs as (
         stage_pairs.from_stage_order,
         from_events.event_date as from_date,
         to_events.event_date as to_date,
+        case when stage_pairs.from_stage = 'opportunity' then from_events.entity_id end as opportunity_entity_id,
         case
             when to_events.event_date is not null
                 then
@@ -67,14 +68,33 @@ entity_pairs as (
 
 ),
 
+-- The entity's first funnel opportunity, for the velocity columns of the opportunity cohorts only: an
+-- equality join on a key that is null for every other from_stage (a condition on the from_stage inside
+-- the left join's ON would make it a nested loop). Joined once, before the rows are repeated per grain.
+pairs_with_opportunity as (
+
+    select
+        entity_pairs.*,
+        opportunities.is_closed,
+        opportunities.is_won,
+        opportunities.amount_reporting,
+        opportunities.sales_cycle_days
+    from entity_pairs
+    left join opportunities
+        on
+            entity_pairs.entity_type = opportunities.entity_type
+            and entity_pairs.opportunity_entity_id = opportunities.entity_id
+
+),
+
 cohort_entities as (
 
     {%- for grain in grains %}
         select
-            entity_pairs.*,
+            pairs_with_opportunity.*,
             '{{ grain }}' as period_grain,
-            cast({{ dbt.date_trunc(grain, 'entity_pairs.from_date') }} as date) as period_start
-        from entity_pairs
+            cast({{ dbt.date_trunc(grain, 'pairs_with_opportunity.from_date') }} as date) as period_start
+        from pairs_with_opportunity
         {% if not loop.last %}union all{% endif %}
     {%- endfor %}
 
@@ -83,31 +103,24 @@ cohort_entities as (
 cohorts as (
 
     select
-        cohort_entities.entity_type,
-        cohort_entities.period_grain,
-        cohort_entities.period_start,
-        cohort_entities.from_stage,
+        entity_type,
+        period_grain,
+        period_start,
+        from_stage,
         count(*) as cohort_count,
-        sum(case when cohort_entities.days_to_convert <= {{ window_days }} then 1 else 0 end)
-            as converted_within_window_count,
-        sum(case when cohort_entities.to_date is not null then 1 else 0 end) as converted_ever_count,
-        {{ median('cohort_entities.days_in_order') }} as median_days_to_convert,
-        sum(case when opportunities.is_closed then 1 else 0 end) as closed_opportunity_count,
-        sum(case when opportunities.is_won then 1 else 0 end) as won_opportunity_count,
-        avg(case when opportunities.is_won then opportunities.amount_reporting end) as average_won_deal_size,
-        {{ median('case when opportunities.is_won then opportunities.sales_cycle_days end') }}
-            as median_sales_cycle_days
+        sum(case when days_to_convert <= {{ window_days }} then 1 else 0 end) as converted_within_window_count,
+        sum(case when to_date is not null then 1 else 0 end) as converted_ever_count,
+        {{ median('days_in_order') }} as median_days_to_convert,
+        sum(case when is_closed then 1 else 0 end) as closed_opportunity_count,
+        sum(case when is_won then 1 else 0 end) as won_opportunity_count,
+        avg(case when is_won then amount_reporting end) as average_won_deal_size,
+        {{ median('case when is_won then sales_cycle_days end') }} as median_sales_cycle_days
     from cohort_entities
-    left join opportunities
-        on
-            cohort_entities.from_stage = 'opportunity'
-            and cohort_entities.entity_type = opportunities.entity_type
-            and cohort_entities.entity_id = opportunities.entity_id
     group by
-        cohort_entities.entity_type,
-        cohort_entities.period_grain,
-        cohort_entities.period_start,
-        cohort_entities.from_stage
+        entity_type,
+        period_grain,
+        period_start,
+        from_stage
 
 ),
 
@@ -130,9 +143,11 @@ stage_periods as (
 
 ),
 
+-- Every (entity type, period, stage pair) in which either stage of the pair was entered: the from side
+-- and the to side as two equality joins (an OR in one join condition is a nested loop).
 spine as (
 
-    select distinct
+    select
         stage_periods.entity_type,
         stage_periods.period_grain,
         stage_periods.period_start,
@@ -141,9 +156,20 @@ spine as (
         stage_pairs.from_stage_order
     from stage_periods
     inner join stage_pairs
-        on
-            stage_periods.funnel_stage = stage_pairs.from_stage
-            or stage_periods.funnel_stage = stage_pairs.to_stage
+        on stage_periods.funnel_stage = stage_pairs.from_stage
+
+    union
+
+    select
+        stage_periods.entity_type,
+        stage_periods.period_grain,
+        stage_periods.period_start,
+        stage_pairs.from_stage,
+        stage_pairs.to_stage,
+        stage_pairs.from_stage_order
+    from stage_periods
+    inner join stage_pairs
+        on stage_periods.funnel_stage = stage_pairs.to_stage
 
 ),
 
